@@ -42,11 +42,16 @@ export function hasPymatgen(): boolean {
  *
  * @param cifs `[id, text]` pairs.
  * @param symmetry Also compute space groups and symmetrized CIFs.
+ * @param extraArgs More flags for the script (`--parse-only`).
  * @returns One result per input, in order.
  */
-export async function pymatgenReference(cifs: [string, string][], symmetry = false): Promise<PymatgenResult[]> {
+export async function pymatgenReference(
+  cifs: [string, string][],
+  symmetry = false,
+  extraArgs: string[] = [],
+): Promise<PymatgenResult[]> {
   const cmd = new Deno.Command("/usr/bin/python3", {
-    args: [join(REPO_ROOT, "tools/pymatgen_reference.py"), ...(symmetry ? ["--symmetry"] : [])],
+    args: [join(REPO_ROOT, "tools/pymatgen_reference.py"), ...(symmetry ? ["--symmetry"] : []), ...extraArgs],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
