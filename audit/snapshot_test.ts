@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { auditMetrics, formatAuditTable, makeSnapshot, toleranceFor } from "./snapshot.ts";
+
+Deno.test("toleranceFor() follows binomial noise with a one-sample floor", () => {
+  // p = 0.5, n = 100: SE = 0.05, 3 SE = 0.15
+  assert.equal(toleranceFor("rate", 0.5, 100).abs, 0.15);
+  // p = 1 has no binomial spread: the floor of one sample in ten
+  assert.equal(toleranceFor("rate", 1, 10).abs, 0.1);
+  assert.equal(toleranceFor("count", 16, 100).abs, 12);
+  assert.equal(toleranceFor("count", 0, 100).abs, 2);
+  assert.equal(toleranceFor("loss", 1.2, 1).rel, 0.05);
+});
+
+Deno.test("auditMetrics() flags drift beyond tolerance, missing and new metrics", () => {
+  const snap = makeSnapshot("nacl10", {
+    "nacl10/validity": { value: 1, kind: "rate" },
+    "nacl10/hit_rate": { value: 0.9, kind: "rate" },
+    "nacl10/sg_unique": { value: 3, kind: "count" },
+  }, { seed: 123, n: 10 });
+  const ok = auditMetrics(snap, { "nacl10/validity": 0.9, "nacl10/hit_rate": 1, "nacl10/sg_unique": 5 });
+  assert.ok(ok.ok, formatAuditTable(ok));
+  const drift = auditMetrics(snap, { "nacl10/validity": 0.5, "nacl10/sg_unique": 3, "nacl10/extra": 1 });
+  assert.equal(drift.ok, false);
+  const status = Object.fromEntries(drift.lines.map((l) => [l.metric, l.status]));
+  assert.deepEqual(status, {
+    "nacl10/validity": "DRIFT",
+    "nacl10/hit_rate": "missing",
+    "nacl10/sg_unique": "ok",
+    "nacl10/extra": "new",
+  });
+  const table = formatAuditTable(drift);
+  assert.match(table, /^metric\s+snapshot\s+current\s+diff\s+tolerance\s+status/);
+  assert.match(table, /nacl10\/validity\s+1\s+0\.5000\s+-0\.5000\s+±0\.1\s+DRIFT/);
+});

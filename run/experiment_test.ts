@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ExperimentError, loadExperiment, promptSlug, promptText, resolveExperiment } from "./experiment.ts";
+import { REPO_ROOT } from "./repo.ts";
+
+Deno.test("every experiments/*.yaml loads, with and without its ci profile", () => {
+  for (const e of Deno.readDirSync(join(REPO_ROOT, "experiments"))) {
+    if (!e.name.endsWith(".yaml")) continue;
+    const { spec } = loadExperiment(join(REPO_ROOT, "experiments", e.name));
+    assert.ok(spec.prompts.length > 0, e.name);
+    if (spec.profiles.ci) {
+      const ci = loadExperiment(join(REPO_ROOT, "experiments", e.name), { profile: "ci" }).spec;
+      assert.ok(ci.sample.n <= spec.sample.n, e.name);
+    }
+  }
+});
+
+Deno.test("loadExperiment() applies --set overrides and records them in the resolved config", () => {
+  const { spec, resolved } = loadExperiment("nacl10", { root: REPO_ROOT, sets: ["sample.n=50", "models.nacl10.train.max_iters=7"] });
+  assert.equal(spec.sample.n, 50);
+  assert.equal(spec.models.nacl10.train!.max_iters, 7);
+  assert.equal(((resolved.sample as Record<string, unknown>).n), 50);
+  assert.equal(spec.sample.top_k, 5);
+});
+
+Deno.test("resolveExperiment() rejects unknown keys naming key and file", () => {
+  assert.throws(
+    () => resolveExperiment({ models: { a: { checkpoint: "x" } }, prompts: ["NaCl"], sample: { nn: 3 } }, "bad.yaml"),
+    (e: Error) => e instanceof ExperimentError && /bad\.yaml: unknown key "sample\.nn"/.test(e.message),
+  );
+  assert.throws(() => resolveExperiment({ models: { a: {} }, prompts: ["NaCl"] }, "bad.yaml"), /exactly one of checkpoint, train/);
+});
+
+Deno.test("promptText() turns compositions into upstream prompts", () => {
+  assert.equal(promptText("data_Na2Cl2"), "data_Na2Cl2\n");
+  assert.equal(promptText("Na2Cl2"), "data_Na2Cl2\n");
+  assert.equal(promptText("Na2Cl2 Fm-3m"), "data_Na2Cl2\n_symmetry_space_group_name_H-M Fm-3m\n");
+  assert.equal(promptSlug("data_Na2Cl2\n"), "Na2Cl2");
+});

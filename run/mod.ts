@@ -1,0 +1,14 @@
+/**
+ * Experiments as data: YAML loading with profiles and overrides, fingerprinted
+ * stages skipped when unchanged, and the runner that ties the pipeline together.
+ *
+ * @module
+ */
+// defines: loadExperiment(), resolveExperiment(), applyOverrides(), promptText(), ExperimentSpec, ExperimentError
+export * from "./experiment.ts";
+// defines: runExperiment(), flattenMetrics(), repoPath(), RunError
+export * from "./runner.ts";
+// defines: runStage(), codeVersion(), StageManifest
+export * from "./stage.ts";
+// defines: sha256(), hashFile(), hashPath(), fingerprint(), canonicalJson()
+export * from "./fingerprint.ts";

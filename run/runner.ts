@@ -1,0 +1,360 @@
+/**
+ * The experiment runner: an experiment YAML becomes stages
+ * (dataset → train → sample → postprocess → evaluate → summarize), each
+ * fingerprinted and skipped when unchanged, each writing its outputs and a
+ * `manifest.json` under `out/<experiment>/…`.
+ *
+ * Layout of a run:
+ * ```
+ * out/<experiment>/config.resolved.yaml   defaults + profile + --set overrides
+ * out/<experiment>/run.json               overrides, stage list, timings, versions
+ * out/<experiment>/dataset/               train.bin, val.bin, meta.pkl, manifest.json
+ * out/<experiment>/train/<model>/         ckpt.pt, train_log.csv, manifest.json
+ * out/<experiment>/sample/<model>/<prompt>/t<T>/{raw,processed,eval}/
+ * out/<experiment>/summary.{csv,md}, summary_macro.csv, metrics.json, report.html
+ * ```
+ *
+ * @module
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { parse as parseCsv } from "csv-parse/sync";
+import { type ExperimentSpec, experimentYaml, promptSlug, promptText } from "./experiment.ts";
+import { hashFile } from "./fingerprint.ts";
+import { REPO_ROOT } from "./repo.ts";
+import { harnessCommit, runStage, type StageOptions } from "./stage.ts";
+import { buildDataset } from "../dataset/build.ts";
+import { subsetTokenized } from "../dataset/subset.ts";
+import { keepAsIs } from "../dataset/symmetrize_step.ts";
+import { resolveTrainConfig } from "../train/config.ts";
+import { train } from "../train/train.ts";
+import { generate } from "../generate/generate.ts";
+import { postprocessDir } from "../postprocess/postprocess_dir.ts";
+import { evaluateDir } from "../evaluate/evaluate.ts";
+import { type EvalRecord, macroCsv, summarize, type Summary, summaryCsv, summaryMarkdown } from "../summarize/summarize.ts";
+import { renderReport } from "../summarize/report.ts";
+import { Composition } from "../cif/composition.ts";
+
+/** Options of {@link runExperiment}. */
+export interface RunOptions extends StageOptions {
+  /** Output root. @default {"out"} */
+  outRoot?: string;
+  /** The overrides given on the command line (recorded in run.json). */
+  sets?: string[];
+  /** The profile used (recorded). */
+  profile?: string;
+  /** The raw experiment after overrides (written as config.resolved.yaml). */
+  resolved?: Record<string, unknown>;
+}
+
+/** What a finished run returns. */
+export interface RunResult {
+  dir: string;
+  summary: Summary;
+  /** Flat metric map (what snapshots and `crystallm diff` compare). */
+  metrics: Record<string, number | null>;
+  /** Checkpoint path and sha256 per model. */
+  checkpoints: Record<string, { path: string; sha256: string }>;
+  seconds: number;
+}
+
+/** Thrown when a run's invariants break (stale checkpoint, wrong checkpoint evaluated …). */
+export class RunError extends Error {
+  override name = "RunError";
+}
+
+/**
+ * Resolve an experiment path: `shared:<rel>` is under the shared data folder
+ * (`CRYSTALLM_SHARED`, else `../shared` beside the checkout); other relative
+ * paths are relative to the repository root.
+ *
+ * @param p The path as written in the YAML.
+ * @returns An absolute path.
+ * @throws {RunError} When a `shared:` path is missing, saying where to put it.
+ */
+export function repoPath(p: string): string {
+  if (p.startsWith("shared:")) {
+    const base = Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
+    const full = join(base, p.slice("shared:".length));
+    try {
+      Deno.statSync(full);
+    } catch {
+      throw new RunError(`Cannot find ${full}: put the shared/ data folder beside the checkout or set CRYSTALLM_SHARED`);
+    }
+    return full;
+  }
+  return isAbsolute(p) ? p : resolve(REPO_ROOT, p);
+}
+
+/** `ckpt.pt` inside a run directory, or the file itself. */
+export function checkpointFile(p: string): string {
+  const abs = repoPath(p);
+  try {
+    if (Deno.statSync(abs).isDirectory) return join(abs, "ckpt.pt");
+  } catch {
+    throw new RunError(`Cannot find checkpoint ${abs}: no such file or directory`);
+  }
+  return abs;
+}
+
+/** Models in an order where every `init_from` model comes before its users. */
+function modelOrder(spec: ExperimentSpec): string[] {
+  const names = Object.keys(spec.models);
+  const done: string[] = [];
+  const visit = (n: string, path: string[]) => {
+    if (done.includes(n)) return;
+    if (path.includes(n)) throw new RunError(`models: init_from cycle ${[...path, n].join(" → ")}`);
+    const from = spec.models[n].train?.init_from;
+    if (typeof from === "string" && names.includes(from)) visit(from, [...path, n]);
+    done.push(n);
+  };
+  for (const n of names) visit(n, []);
+  return done;
+}
+
+/** The reduced formula a prompt asks for (`data_Na2Cl2` → `NaCl`), or null. */
+export function promptFormula(prompt: string): string | null {
+  const m = /^data_([A-Za-z0-9().]+)/.exec(promptText(prompt));
+  if (!m) return null;
+  try {
+    return Composition.parse(m[1]).reducedFormula;
+  } catch {
+    return null;
+  }
+}
+
+function readEvalCsv(path: string): EvalRecord[] {
+  const rows = parseCsv(Deno.readTextFileSync(path), { columns: true }) as Record<string, string>[];
+  return rows.map((r) => ({
+    file: r.file,
+    parse_ok: r.parse_ok === "true",
+    reduced_formula: r.reduced_formula || null,
+    sg_number: r.sg_number ? Number(r.sg_number) : null,
+    sg_symbol: r.sg_symbol || null,
+    is_valid: r.is_valid === "true",
+  }));
+}
+
+/**
+ * Flatten a summary into `model/prompt[/tT]/metric` and `model[/tT]/macro/metric` keys.
+ *
+ * @param summary The summary.
+ * @param spec Which metrics to keep.
+ * @returns Metric name → value.
+ */
+export function flattenMetrics(summary: Summary, spec: ExperimentSpec["snapshot"]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const t = (x: number | null) => (x === null ? "" : `/t${x}`);
+  for (const r of summary.rows) {
+    for (const m of spec.metrics) out[`${r.model}/${promptSlug(r.prompt)}${t(r.temperature)}/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
+  }
+  for (const r of summary.macro) {
+    for (const m of spec.macro) out[`${r.model}${t(r.temperature)}/macro/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
+  }
+  return out;
+}
+
+/**
+ * Run an experiment end to end.
+ *
+ * @param spec The experiment (see {@link loadExperiment}).
+ * @param options Output root, force, overrides to record.
+ * @returns Summary, metrics and checkpoint hashes.
+ * @throws {RunError} When a checkpoint is stale or a stage's invariant breaks.
+ */
+export async function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): Promise<RunResult> {
+  const t0 = performance.now();
+  const log = options.log ?? ((l: string) => console.error(l));
+  const dir = join(repoPath(options.outRoot ?? "out"), spec.experiment);
+  await Deno.mkdir(dir, { recursive: true });
+  if (options.resolved) await Deno.writeTextFile(join(dir, "config.resolved.yaml"), experimentYaml(options.resolved));
+  const stageOpts: StageOptions = { force: options.force, log };
+  const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
+  const note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) =>
+    stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
+
+  // --- dataset -------------------------------------------------------------
+  let tokens: string | null = null;
+  if (spec.dataset) {
+    const ds = spec.dataset;
+    if (ds.tokens) tokens = repoPath(ds.tokens);
+    else {
+      const dsDir = join(dir, "dataset");
+      const inputs: Record<string, string> = {};
+      if (ds.sources) ds.sources.forEach((s, i) => (inputs[`source${i}`] = repoPath(s)));
+      if (ds.subset) inputs.subset_in = repoPath(ds.subset.in);
+      note(
+        await runStage("dataset", dsDir, { params: ds, inputs, code: ["dataset", "cif", "symmetry", "pickle"] }, async (out) => {
+          if (ds.subset) {
+            const opts = Object.fromEntries(Object.entries({
+              nTrain: ds.subset.n_train,
+              nVal: ds.subset.n_val,
+              minLen: ds.subset.min_len,
+              seed: ds.subset.seed,
+              allowFewer: ds.subset.allow_fewer,
+            }).filter(([, v]) => v !== undefined)) as unknown as Parameters<typeof subsetTokenized>[2];
+            const m = await subsetTokenized(repoPath(ds.subset.in), out, opts);
+            return { subset: m as unknown as Record<string, unknown> };
+          }
+          const m = await buildDataset(ds.sources!.map(repoPath), out, {
+            valFraction: ds.val_fraction,
+            seed: ds.seed,
+            dedupe: ds.dedupe,
+            symmetrize: ds.symmetrize === false ? keepAsIs : undefined,
+            progress: Deno.stderr.isTerminal(),
+          });
+          return { counts: m.counts };
+        }, stageOpts),
+      );
+      tokens = dsDir;
+    }
+  }
+
+  // --- models --------------------------------------------------------------
+  const checkpoints: RunResult["checkpoints"] = {};
+  for (const name of modelOrder(spec)) {
+    const m = spec.models[name];
+    if (m.checkpoint) {
+      const path = checkpointFile(m.checkpoint);
+      checkpoints[name] = { path, sha256: await hashFile(path) };
+      continue;
+    }
+    const cfg = { ...m.train! } as Record<string, unknown>;
+    const from = cfg.init_from as string | undefined;
+    let initPath: string | null = null;
+    if (from && from !== "scratch" && from !== "resume") {
+      initPath = checkpoints[from]?.path ?? checkpointFile(from);
+      cfg.init_from = initPath;
+    }
+    if (!cfg.dataset) {
+      if (!tokens) throw new RunError(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
+      cfg.dataset = tokens;
+    } else cfg.dataset = repoPath(cfg.dataset as string);
+    const trainDir = join(dir, "train", name);
+    cfg.out_dir = trainDir;
+    const inputs: Record<string, string> = { train_bin: join(cfg.dataset as string, "train.bin"), val_bin: join(cfg.dataset as string, "val.bin") };
+    if (initPath) inputs.init_checkpoint = initPath;
+    const params = { ...cfg, out_dir: undefined, dataset: undefined, init_from: from };
+    const res = await runStage(`train/${name}`, trainDir, { params, inputs, code: ["train", "ffi", "checkpoint", "pickle", "dataset"] }, async () => {
+      const config = resolveTrainConfig(cfg);
+      const r = await train(config, { progress: Deno.stderr.isTerminal(), log });
+      if (!r.checkpoint) {
+        throw new RunError(`train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`);
+      }
+      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode };
+    }, stageOpts);
+    note(res);
+    const ck = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
+    // the seed's pitfall: evaluation silently used the old pretrained checkpoint
+    const onDisk = await hashFile(ck.path);
+    if (onDisk !== ck.sha256) throw new RunError(`train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${ck.sha256.slice(0, 12)})`);
+    if (initPath && (await hashFile(initPath)) === ck.sha256) {
+      throw new RunError(`train/${name}: the saved checkpoint is the initial one (stale checkpoint): training did not save`);
+    }
+    checkpoints[name] = { path: ck.path, sha256: ck.sha256 };
+  }
+
+  // --- sample → postprocess → evaluate ------------------------------------
+  const temps = spec.sample.temperatures ?? [null];
+  const cells: Parameters<typeof summarize>[0] = [];
+  for (const model of Object.keys(spec.models)) {
+    for (const prompt of spec.prompts) {
+      for (const temp of temps) {
+        const temperature = temp ?? spec.sample.temperature;
+        const base = join(dir, "sample", model, promptSlug(prompt), `t${temperature}`);
+        const ck = checkpoints[model];
+        const sampleParams = { ...spec.sample, temperatures: undefined, temperature, prompt: promptText(prompt) };
+        const s = await runStage(`sample/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "raw"), {
+          params: sampleParams,
+          inputs: { checkpoint: ck.path },
+          code: ["generate", "ffi", "checkpoint", "pickle", "dataset"],
+        }, async (out) => {
+          const r = await generate({
+            ckpt: ck.path,
+            prompt: promptText(prompt),
+            out,
+            num_samples: spec.sample.n,
+            max_new_tokens: spec.sample.max_new_tokens,
+            temperature,
+            top_k: spec.sample.top_k,
+            seed: spec.sample.seed,
+            batch: spec.sample.batch,
+            device: spec.sample.device,
+          });
+          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256 };
+        }, stageOpts);
+        note(s);
+        // an evaluation refuses samples from a checkpoint other than the one training recorded
+        const sampled = JSON.parse(await Deno.readTextFile(join(base, "raw", "manifest.json")));
+        const usedSha = sampled.outputs?.checkpoint_sha256;
+        if (usedSha !== ck.sha256) {
+          throw new RunError(`sample/${model}: samples come from checkpoint ${String(usedSha).slice(0, 12)}, but the model's checkpoint is ${ck.sha256.slice(0, 12)}; rerun with --force`);
+        }
+        note(
+          await runStage(`postprocess/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "processed"), {
+            params: {},
+            inputs: { raw: join(base, "raw") },
+            code: ["postprocess", "symmetry", "cif"],
+          }, async (out) => {
+            const r = postprocessDir(join(base, "raw"), out, { onFailure: () => {} });
+            return { n_files: r.n_files, n_failures: r.n_failures };
+          }, stageOpts),
+        );
+        const evalDir = join(base, "eval");
+        note(
+          await runStage(`evaluate/${model}/${promptSlug(prompt)}/t${temperature}`, evalDir, {
+            params: { ...spec.evaluate, prompt: promptText(prompt), checkpoint_sha256: ck.sha256 },
+            inputs: { processed: join(base, "processed") },
+            code: ["evaluate", "symmetry", "cif", "dataset", "match"],
+          }, async (out) => {
+            const r = await evaluateDir(join(base, "processed"), {
+              out: join(out, "eval.csv"),
+              prompt: promptText(prompt),
+              symprec: spec.evaluate.symprec,
+            });
+            return { metrics: r.metrics as unknown as Record<string, unknown> };
+          }, stageOpts),
+        );
+        const evalMetrics = JSON.parse(await Deno.readTextFile(join(evalDir, "manifest.json"))).outputs?.metrics;
+        cells.push({
+          model,
+          prompt: promptText(prompt),
+          prompt_formula: promptFormula(prompt),
+          temperature: spec.sample.temperatures ? temperature : null,
+          rows: readEvalCsv(join(evalDir, "eval.csv")),
+          unique_groups: evalMetrics?.unique_groups,
+        });
+      }
+    }
+  }
+
+  // --- summarize -----------------------------------------------------------
+  const summary = summarize(cells);
+  const metrics = flattenMetrics(summary, spec.snapshot);
+  await Deno.writeTextFile(join(dir, "summary.csv"), summaryCsv(summary));
+  await Deno.writeTextFile(join(dir, "summary_macro.csv"), macroCsv(summary));
+  await Deno.writeTextFile(join(dir, "summary.md"), summaryMarkdown(summary, spec.experiment));
+  await Deno.writeTextFile(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+  const trainLogs: Record<string, string> = {};
+  for (const name of Object.keys(spec.models)) {
+    try {
+      trainLogs[name] = await Deno.readTextFile(join(dir, "train", name, "train_log.csv"));
+    } catch { /* a model used as is has no training log */ }
+  }
+  await Deno.writeTextFile(join(dir, "report.html"), await renderReport({ experiment: spec, summary, trainLogs, cells }));
+  const seconds = (performance.now() - t0) / 1000;
+  await Deno.writeTextFile(
+    join(dir, "run.json"),
+    JSON.stringify({
+      experiment: spec.experiment,
+      profile: options.profile ?? null,
+      overrides: options.sets ?? [],
+      harness_commit: harnessCommit(),
+      deno: Deno.version,
+      checkpoints,
+      stages,
+      seconds,
+      finished: new Date().toISOString(),
+    }, null, 2) + "\n",
+  );
+  return { dir, summary, metrics, checkpoints, seconds };
+}
