@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { structureFromCif } from "../../cif/from_cif.ts";
 import { speciesString } from "../../cif/structure.ts";
+import { spaceGroupOpsForCif } from "../../symmetry/cif_fallback.ts";
 import { sharedPath } from "../shared.ts";
 
 interface EvalCase {
@@ -56,7 +57,7 @@ Deno.test("structureFromCif() agrees with pymatgen Structure.from_str on the ora
     const ref = c.parse_postprocessed;
     let s;
     try {
-      s = structureFromCif(c.postprocess.output!, { file: c.case_id });
+      s = structureFromCif(c.postprocess.output!, { file: c.case_id, spaceGroupOps: spaceGroupOpsForCif });
     } catch (e) {
       s = undefined;
       if (ref.from_str_ok) {

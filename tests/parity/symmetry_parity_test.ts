@@ -1,0 +1,169 @@
+/**
+ * Symmetry against pymatgen 2022.11.7 / spglib 2.0.2 (symprec 0.1, as CrystaLLM uses):
+ *
+ * - `spaceGroupOf` symbol and number on the oracle's generated CIFs (`oracle/eval/cases.jsonl`,
+ *   the ones pymatgen could read), rebuilt from pymatgen's parsed lattice, species and
+ *   coordinates so that only symmetry finding is compared;
+ * - `symmetrizedCif(structureFromCif(raw_cif))` against the oracle's `orig_cif`
+ *   (`oracle/tokenizer/preprocessed.jsonl`);
+ * - both against live pymatgen (`tests/pymatgen.ts`) on perov_5, carbon_24 and AFLOW prototypes.
+ *
+ * Each metric is printed as agreement %, with the first disagreements. The asserted floors are
+ * regression guards at the measured level; the issue's target is 99% (see the closing note of
+ * issue 2 for the gap and its reasons: moyo's setting/origin choices and its angle tolerance
+ * differ from spglib's).
+ */
+import assert from "node:assert/strict";
+import { Lattice } from "../../cif/lattice.ts";
+import { Structure } from "../../cif/structure.ts";
+import { structureFromCif } from "../../cif/from_cif.ts";
+import { spaceGroupOf } from "../../symmetry/moyo.ts";
+import { symmetrizedCif } from "../../symmetry/symmetrize.ts";
+import { readCorpus } from "../corpora.ts";
+import { hasPymatgen, pymatgenReference } from "../pymatgen.ts";
+import { sharedPath } from "../shared.ts";
+
+const HAVE = hasPymatgen();
+
+function pct(a: number, n: number): string {
+  return `${a}/${n} (${(100 * a / Math.max(n, 1)).toFixed(1)}%)`;
+}
+
+function firstDiff(ours: string, ref: string): string {
+  const a = ours.split("\n"), b = ref.split("\n");
+  const k = a.findIndex((l, j) => l !== b[j]);
+  return `line ${k + 1}: ours ${JSON.stringify(a[k])} pymatgen ${JSON.stringify(b[k])}`;
+}
+
+interface CaseRow {
+  case_id: string;
+  parse_postprocessed: {
+    from_str_ok?: boolean;
+    lattice_abc?: number[];
+    lattice_angles?: number[];
+    species?: string[];
+    frac_coords?: number[][];
+    spacegroup_number?: number;
+    spacegroup_symbol?: string;
+  } | null;
+}
+
+Deno.test("spaceGroupOf() agrees with pymatgen on the oracle's generated CIFs", () => {
+  const rows = Deno.readTextFileSync(sharedPath("oracle/eval/cases.jsonl")).trim().split("\n")
+    .map((l) => JSON.parse(l) as CaseRow);
+  let n = 0, same = 0;
+  const diffs: string[] = [];
+  for (const r of rows) {
+    const p = r.parse_postprocessed;
+    if (!p?.from_str_ok || p.spacegroup_number === undefined || !p.lattice_abc || !p.lattice_angles) continue;
+    n++;
+    const [a, b, c] = p.lattice_abc, [al, be, ga] = p.lattice_angles;
+    const s = new Structure(
+      Lattice.fromParameters(a, b, c, al, be, ga),
+      p.species!.map((el, i) => ({
+        species: [[el, 1]],
+        frac: p.frac_coords![i] as [number, number, number],
+      })),
+    );
+    try {
+      const sg = spaceGroupOf(s);
+      if (sg.number === p.spacegroup_number && sg.symbol === p.spacegroup_symbol) same++;
+      else {diffs.push(
+          `${r.case_id}: ours ${sg.symbol} (${sg.number}) pymatgen ${p.spacegroup_symbol} (${p.spacegroup_number})`,
+        );}
+    } catch (e) {
+      diffs.push(`${r.case_id}: we fail: ${(e as Error).message}`);
+    }
+  }
+  console.log(`space group (cases.jsonl): ${pct(same, n)}`);
+  if (diffs.length) console.log("  " + diffs.slice(0, 20).join("\n  "));
+  assert.ok(n > 100, `only ${n} readable cases`);
+  assert.ok(same / n >= 0.97, `space-group parity ${same}/${n} below the 97% floor`);
+});
+
+Deno.test("symmetrizedCif() reproduces the oracle's orig_cif from raw_cif", () => {
+  const rows = Deno.readTextFileSync(sharedPath("oracle/tokenizer/preprocessed.jsonl")).trim().split("\n")
+    .map((l) => JSON.parse(l) as { id: string; raw_cif: string; orig_cif: string });
+  let same = 0, sgSame = 0;
+  const diffs: string[] = [];
+  for (const r of rows) {
+    try {
+      const s = structureFromCif(r.raw_cif, { file: r.id });
+      const ours = symmetrizedCif(s);
+      const sgLine = (t: string) =>
+        t.split("\n").filter((l) => l.startsWith("_symmetry_")).slice(0, 2).join("|");
+      if (sgLine(ours) === sgLine(r.orig_cif)) sgSame++;
+      if (ours === r.orig_cif) same++;
+      else diffs.push(`${r.id} ${firstDiff(ours, r.orig_cif)}`);
+    } catch (e) {
+      diffs.push(`${r.id}: we fail: ${(e as Error).message}`);
+    }
+  }
+  // pymatgen itself reaches 105/120 here: raw_cif is rounded to 8 decimals, orig_cif was written
+  // from the unrounded structure, so 15 carbon_24 cases differ in the last digit.
+  console.log(
+    `symmetrized CIF raw_cif→orig_cif: ${pct(same, rows.length)}; symbol+number lines ${
+      pct(sgSame, rows.length)
+    }`,
+  );
+  if (diffs.length) console.log("  " + diffs.slice(0, 20).join("\n  "));
+  assert.ok(sgSame / rows.length >= 0.9, `symbol/number ${sgSame}/${rows.length} below the 90% floor`);
+  assert.ok(same / rows.length >= 0.5, `symmetrized text ${same}/${rows.length} below the 50% floor`);
+});
+
+Deno.test({
+  name: "spaceGroupOf() and symmetrizedCif() agree with live pymatgen on perov_5, carbon_24 and AFLOW",
+  ignore: !HAVE && !Deno.env.get("CI"),
+  async fn() {
+    const cifs: [string, string][] = [];
+    for (const row of readCorpus("data/crystallm-benchmarks/perov_5/test.csv.gz", 150)) {
+      cifs.push([`perov_5:${row.material_id}`, row.cif]);
+    }
+    readCorpus("data/crystallm-benchmarks/carbon_24/test.csv.gz", 80).forEach((row, i) =>
+      cifs.push([`carbon_24:${i}`, row.cif])
+    );
+    for (const row of readCorpus("data/aflow-prototypes/prototypes.csv.gz")) {
+      cifs.push([`aflow:${row.id}`, row.cif]);
+    }
+    const ref = await pymatgenReference(cifs, true);
+    const stats: Record<string, { n: number; formula: number; sg: number; text: number }> = {};
+    const diffs: string[] = [];
+    for (let i = 0; i < cifs.length; i++) {
+      const r = ref[i];
+      if (!r.ok || r.sg_number === undefined) continue;
+      const corpus = cifs[i][0].split(":")[0];
+      const st = stats[corpus] ??= { n: 0, formula: 0, sg: 0, text: 0 };
+      st.n++;
+      try {
+        const s = structureFromCif(cifs[i][1], { file: cifs[i][0] });
+        if (s.composition.reducedFormula === r.reduced_formula) st.formula++;
+        const sg = spaceGroupOf(s);
+        if (sg.number === r.sg_number && sg.symbol === r.sg_symbol) st.sg++;
+        else {diffs.push(
+            `${cifs[i][0]}: ours ${sg.symbol} (${sg.number}) pymatgen ${r.sg_symbol} (${r.sg_number})`,
+          );}
+        const text = symmetrizedCif(s);
+        if (text === r.sym_cif) st.text++;
+        else diffs.push(`${cifs[i][0]}: ${firstDiff(text, r.sym_cif!)}`);
+      } catch (e) {
+        diffs.push(`${cifs[i][0]}: we fail: ${(e as Error).message}`);
+      }
+    }
+    let n = 0, formula = 0, sg = 0, text = 0;
+    for (const [corpus, st] of Object.entries(stats)) {
+      console.log(
+        `${corpus}: formula ${pct(st.formula, st.n)}, space group ${pct(st.sg, st.n)}, symmetrized CIF ${
+          pct(st.text, st.n)
+        }`,
+      );
+      n += st.n, formula += st.formula, sg += st.sg, text += st.text;
+    }
+    console.log(
+      `all: formula ${pct(formula, n)}, space group ${pct(sg, n)}, symmetrized CIF ${pct(text, n)}`,
+    );
+    if (diffs.length) console.log("  " + diffs.slice(0, 30).join("\n  "));
+    assert.ok(formula / n >= 0.99, `formula parity ${formula}/${n} below 99%`);
+    assert.ok(sg / n >= 0.95, `space-group parity ${sg}/${n} below the 95% floor`);
+    assert.ok(text / n >= 0.58, `symmetrized-CIF parity ${text}/${n} below the 58% floor`);
+  },
+});
