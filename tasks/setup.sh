@@ -28,7 +28,7 @@ if ! "$DENO_BIN" --version >/dev/null 2>&1; then
 fi
 
 # --- Debian packages -----------------------------------------------------------
-PKGS=(libtorch-dev libopenblas0-pthread cmake g++ python3-torch python3-pymatgen python3-numpy)
+PKGS=(libtorch-dev libopenblas0-pthread cmake g++ binutils ninja-build python3-torch python3-pymatgen python3-numpy)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,926 @@
+/*
+ * model.cpp: full definition of CrystaLLM's GPT language model on libtorch, all of it in
+ * this single file, behind the C ABI of crystallm.h.
+ *
+ * The model is upstream CrystaLLM's crystallm/model.py at commit 8e81a86, itself
+ * nanoGPT's model.py (Karpathy), which follows OpenAI's GPT-2 and HuggingFace's
+ * implementation. Module names equal the checkpoint keys (`transformer.h.{i}.attn.c_attn`)
+ * so loading a state dict is a key-by-key copy done by ffi/mod.ts.
+ *
+ * No file format lives here: checkpoints are read and written in TypeScript
+ * (checkpoint/), and this library only receives and returns named float buffers.
+ *
+ * Glossary: B = batch size, T = sequence length, C = n_embd, V = vocab_size,
+ * nh = n_head, hs = C / nh.
+ */
+// defines: torch::Tensor, torch::nn modules, at::_scaled_dot_product_attention
+#include <torch/torch.h>
+// defines: at::autocast::set_cpu_enabled, set_autocast_cpu_dtype, clear_cache
+#include <ATen/autocast_mode.h>
+// defines: TORCH_VERSION_MAJOR / MINOR / PATCH
+#include <torch/version.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crystallm.h"
+
+// ----------------------------------------------------------------------------
+// errors: every extern "C" function runs its body through guard_(), which turns a C++
+// exception into a status and a message on the handle; nothing ever reaches Deno.
+
+namespace {
+
+struct CllmError : std::runtime_error {
+  int status;
+  CllmError(int s, const std::string &msg) : std::runtime_error(msg), status(s) {}
+};
+
+// CLLM_CHECK(cond, status, msg): fail with "file:line: msg" (llm.c's *Check, minus exit()).
+#define CLLM_CHECK(cond, status, msg)                                                     \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::ostringstream os_;                                                             \
+      os_ << __FILE__ << ":" << __LINE__ << ": " << msg;                                  \
+      throw CllmError((status), os_.str());                                               \
+    }                                                                                     \
+  } while (0)
+
+std::string g_error;              // message of the last handle-less call
+std::atomic<int> g_num_threads{0};  // requested intra-op threads (0 = leave libtorch's)
+
+// OpenMP keeps the thread count per thread: applied on the worker thread before each call.
+void apply_threads_() {
+  int n = g_num_threads.load();
+  if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
+}
+
+// All libtorch work runs on one worker thread owned by the library. Deno runs nonblocking
+// calls on a pool of threads; left there, every new thread got its own OpenMP pool and
+// glibc malloc arena (peak RSS doubled in the training benchmark), and the thread count,
+// being per thread under OpenMP, had to be re-applied on each. The caller's thread waits.
+class Worker {
+ public:
+  Worker() : thread_([this] { loop_(); }) { thread_.detach(); }
+  void run(const std::function<void()> &fn) {
+    std::packaged_task<void()> task(fn);
+    auto done = task.get_future();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+    done.get();  // rethrows the task's exception on the caller's thread
+  }
+
+ private:
+  void loop_() {
+    while (true) {
+      std::packaged_task<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return !queue_.empty(); });
+        task = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      task();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::packaged_task<void()>> queue_;
+  std::thread thread_;
+};
+
+// Leaked on purpose: the detached thread lives until the process ends, and no static
+// destructor may wait for it during exit().
+Worker &worker_() {
+  static Worker *w = new Worker();
+  return *w;
+}
+
+template <typename F>
+int guard_(std::string &error, F &&body) {
+  try {
+    error.clear();
+    worker_().run([&] {
+      apply_threads_();
+      body();
+    });
+    return CLLM_OK;
+  } catch (const CllmError &e) {
+    error = e.what();
+    return e.status;
+  } catch (const c10::Error &e) {
+    error = std::string("libtorch: ") + e.what_without_backtrace();
+    return CLLM_ERR_TORCH;
+  } catch (const std::exception &e) {
+    error = std::string("C++ exception: ") + e.what();
+    return CLLM_ERR_INTERNAL;
+  } catch (...) {
+    error = "unknown C++ exception";
+    return CLLM_ERR_INTERNAL;
+  }
+}
+
+// ----------------------------------------------------------------------------
+// a flat JSON object reader for option sets ({"key": number | string | bool | null})
+
+struct JsonValue {
+  enum Kind { Null, Number, String, Bool } kind = Null;
+  double number = 0;
+  std::string text;
+  bool flag = false;
+};
+
+std::map<std::string, JsonValue> parse_flat_json_(const char *s) {
+  CLLM_CHECK(s != nullptr, CLLM_ERR_ARGUMENT, "options JSON is NULL");
+  std::map<std::string, JsonValue> out;
+  size_t i = 0, n = std::strlen(s);
+  auto ws = [&] { while (i < n && std::isspace(static_cast<unsigned char>(s[i]))) i++; };
+  auto str = [&] {
+    CLLM_CHECK(i < n && s[i] == '"', CLLM_ERR_ARGUMENT, "bad JSON: string expected at " << i);
+    std::string r;
+    for (i++; i < n && s[i] != '"'; i++) {
+      if (s[i] == '\\' && i + 1 < n) {
+        char e = s[++i];
+        r += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+      } else {
+        r += s[i];
+      }
+    }
+    CLLM_CHECK(i < n, CLLM_ERR_ARGUMENT, "bad JSON: unterminated string");
+    i++;
+    return r;
+  };
+  ws();
+  CLLM_CHECK(i < n && s[i] == '{', CLLM_ERR_ARGUMENT, "bad JSON: object expected");
+  i++;
+  ws();
+  if (i < n && s[i] == '}') return out;
+  while (true) {
+    ws();
+    std::string key = str();
+    ws();
+    CLLM_CHECK(i < n && s[i] == ':', CLLM_ERR_ARGUMENT, "bad JSON: ':' expected after \"" << key << "\"");
+    i++;
+    ws();
+    JsonValue v;
+    if (i < n && s[i] == '"') {
+      v.kind = JsonValue::String;
+      v.text = str();
+    } else if (std::strncmp(s + i, "true", 4) == 0) {
+      v.kind = JsonValue::Bool, v.flag = true, i += 4;
+    } else if (std::strncmp(s + i, "false", 5) == 0) {
+      v.kind = JsonValue::Bool, i += 5;
+    } else if (std::strncmp(s + i, "null", 4) == 0) {
+      i += 4;
+    } else {
+      char *end = nullptr;
+      v.number = std::strtod(s + i, &end);
+      CLLM_CHECK(end != s + i, CLLM_ERR_ARGUMENT, "bad JSON: value expected for \"" << key << "\"");
+      v.kind = JsonValue::Number;
+      i = end - s;
+    }
+    out[key] = v;
+    ws();
+    if (i < n && s[i] == ',') { i++; continue; }
+    CLLM_CHECK(i < n && s[i] == '}', CLLM_ERR_ARGUMENT, "bad JSON: ',' or '}' expected");
+    return out;
+  }
+}
+
+double num_(const std::map<std::string, JsonValue> &j, const char *key, double dflt) {
+  auto it = j.find(key);
+  if (it == j.end() || it->second.kind == JsonValue::Null) return dflt;
+  CLLM_CHECK(it->second.kind == JsonValue::Number, CLLM_ERR_ARGUMENT, "option " << key << " must be a number");
+  return it->second.number;
+}
+bool flag_(const std::map<std::string, JsonValue> &j, const char *key, bool dflt) {
+  auto it = j.find(key);
+  if (it == j.end() || it->second.kind == JsonValue::Null) return dflt;
+  CLLM_CHECK(it->second.kind == JsonValue::Bool, CLLM_ERR_ARGUMENT, "option " << key << " must be a boolean");
+  return it->second.flag;
+}
+std::string text_(const std::map<std::string, JsonValue> &j, const char *key, const std::string &dflt) {
+  auto it = j.find(key);
+  if (it == j.end() || it->second.kind == JsonValue::Null) return dflt;
+  CLLM_CHECK(it->second.kind == JsonValue::String, CLLM_ERR_ARGUMENT, "option " << key << " must be a string");
+  return it->second.text;
+}
+
+// ----------------------------------------------------------------------------
+// the model, in forward order, as upstream model.py
+
+struct GPTConfig {
+  int64_t block_size = 1024;
+  int64_t vocab_size = 371;  // CrystaLLM's CIF tokenizer (upstream pads nothing here)
+  int64_t n_layer = 12;
+  int64_t n_head = 12;
+  int64_t n_embd = 768;
+  double dropout = 0.0;
+  bool bias = true;  // True: bias in Linears and LayerNorms, like GPT-2
+};
+
+// KV cache of one layer: (B, nh, T_max, hs) each, filled up to len.
+struct KVCache {
+  torch::Tensor k, v;
+  int64_t len = 0;
+};
+
+// Scaled dot-product attention. libtorch 1.13 has no public scaled_dot_product_attention,
+// but its private at::_scaled_dot_product_attention exists and beats the explicit
+// softmax(QK^T)V of upstream's "slow attention" path on CPU (issue 4); 2.x has the public one.
+torch::Tensor sdpa_(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, double dropout_p,
+                    bool is_causal) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::scaled_dot_product_attention(q, k, v, {}, dropout_p, is_causal);
+#else
+  return std::get<0>(at::_scaled_dot_product_attention(q, k, v, {}, dropout_p, false, is_causal));
+#endif
+}
+
+// Attention of one new query per sequence against its KV cache, on CPU in float32.
+// at::bmm loops over the B*nh (1 x hs) @ (hs x L) products calling BLAS for each, ~20 us
+// apiece, which made batched sampling cost ~0.6 ms per sequence per step; plain loops
+// over (b, h) in parallel do the same arithmetic without that overhead.
+// q: (B, nh, 1, hs); kc, vc: the whole caches (B, nh, cap, hs), contiguous; L keys used.
+torch::Tensor decode_attention_cpu_(const torch::Tensor &q, const torch::Tensor &kc, const torch::Tensor &vc,
+                                    int64_t L) {
+  auto qc = q.contiguous();
+  auto out = torch::empty_like(qc);  // (B, nh, 1, hs)
+  const int64_t BH = q.size(0) * q.size(1), hs = q.size(3), cap = kc.size(2);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
+  const float *qp = qc.data_ptr<float>(), *kp = kc.data_ptr<float>(), *vp = vc.data_ptr<float>();
+  float *op = out.data_ptr<float>();
+  at::parallel_for(0, BH, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> w(L);
+    for (int64_t i = begin; i < end; i++) {
+      const float *qi = qp + i * hs, *ki = kp + i * cap * hs, *vi = vp + i * cap * hs;
+      float *oi = op + i * hs;
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t l = 0; l < L; l++) {
+        const float *kl = ki + l * hs;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // 8 lanes so the compiler vectorises
+        int64_t c = 0;
+        for (; c + 8 <= hs; c += 8)
+          for (int j = 0; j < 8; j++) acc[j] += qi[c + j] * kl[c + j];
+        float d = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; c < hs; c++) d += qi[c] * kl[c];
+        w[l] = d * scale;
+        mx = std::max(mx, w[l]);
+      }
+      float sum = 0;
+      for (int64_t l = 0; l < L; l++) sum += (w[l] = std::exp(w[l] - mx));
+      for (int64_t c = 0; c < hs; c++) oi[c] = 0;
+      for (int64_t l = 0; l < L; l++) {
+        const float a = w[l] / sum, *vl = vi + l * hs;
+        for (int64_t c = 0; c < hs; c++) oi[c] += a * vl[c];
+      }
+    }
+  });
+  return out;
+}
+
+// LayerNorm but with an optional bias. PyTorch doesn't support simply bias=False
+struct LayerNormImpl : torch::nn::Module {
+  torch::Tensor weight, bias;
+  LayerNormImpl(int64_t ndim, bool has_bias) {
+    weight = register_parameter("weight", torch::ones({ndim}));
+    if (has_bias) bias = register_parameter("bias", torch::zeros({ndim}));
+  }
+  torch::Tensor forward(const torch::Tensor &x) { return torch::layer_norm(x, {weight.size(0)}, weight, bias, 1e-5); }
+};
+TORCH_MODULE(LayerNorm);
+
+struct CausalSelfAttentionImpl : torch::nn::Module {
+  torch::nn::Linear c_attn{nullptr}, c_proj{nullptr};
+  torch::nn::Dropout resid_dropout{nullptr};
+  int64_t n_head, n_embd;
+  double dropout;
+  CausalSelfAttentionImpl(const GPTConfig &cfg) : n_head(cfg.n_head), n_embd(cfg.n_embd), dropout(cfg.dropout) {
+    // key, query, value projections for all heads, but in a batch
+    c_attn = register_module("c_attn", torch::nn::Linear(torch::nn::LinearOptions(n_embd, 3 * n_embd).bias(cfg.bias)));
+    c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(n_embd, n_embd).bias(cfg.bias)));
+    resid_dropout = register_module("resid_dropout", torch::nn::Dropout(dropout));
+    // upstream's `attn.bias` causal-mask buffer is not registered: SDPA's is_causal does
+    // its job, and checkpoint/ drops or regenerates it (torch 1.x files have it, 2.x not)
+  }
+  torch::Tensor forward(const torch::Tensor &x, KVCache *cache) {
+    const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hs = C / n_head;
+    auto qkv = c_attn(x).split(n_embd, 2);
+    auto q = qkv[0].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
+    auto k = qkv[1].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
+    auto v = qkv[2].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
+    bool causal = T > 1;
+    if (cache != nullptr) {
+      CLLM_CHECK(cache->len == 0 || T == 1, CLLM_ERR_INTERNAL, "KV cache takes a prefill, then one token at a time");
+      if (!cache->k.defined()) {
+        CLLM_CHECK(false, CLLM_ERR_INTERNAL, "KV cache not allocated");
+      }
+      if (cache->k.scalar_type() != k.scalar_type()) {
+        cache->k = cache->k.to(k.scalar_type());
+        cache->v = cache->v.to(v.scalar_type());
+      }
+      cache->k.narrow(2, cache->len, T).copy_(k);
+      cache->v.narrow(2, cache->len, T).copy_(v);
+      cache->len += T;
+      if (T == 1 && q.device().is_cpu() && q.scalar_type() == torch::kFloat && cache->k.is_contiguous() &&
+          cache->v.is_contiguous()) {
+        auto y = decode_attention_cpu_(q, cache->k, cache->v, cache->len);  // (B, nh, 1, hs)
+        return resid_dropout(c_proj(y.transpose(1, 2).contiguous().view({B, T, C})));
+      }
+      k = cache->k.narrow(2, 0, cache->len);  // (B, nh, len, hs)
+      v = cache->v.narrow(2, 0, cache->len);
+      causal = cache->len == T && T > 1;  // a single new query sees every cached key
+    }
+    auto y = sdpa_(q, k, v, is_training() ? dropout : 0.0, causal);  // (B, nh, T, hs)
+    y = y.transpose(1, 2).contiguous().view({B, T, C});  // re-assemble all head outputs side by side
+    return resid_dropout(c_proj(y));
+  }
+};
+TORCH_MODULE(CausalSelfAttention);
+
+struct MLPImpl : torch::nn::Module {
+  torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+  MLPImpl(const GPTConfig &cfg) {
+    c_fc = register_module("c_fc", torch::nn::Linear(torch::nn::LinearOptions(cfg.n_embd, 4 * cfg.n_embd).bias(cfg.bias)));
+    c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(4 * cfg.n_embd, cfg.n_embd).bias(cfg.bias)));
+    dropout = register_module("dropout", torch::nn::Dropout(cfg.dropout));
+  }
+  // nn.GELU() of upstream: the exact erf form, not the tanh approximation
+  torch::Tensor forward(const torch::Tensor &x) { return dropout(c_proj(torch::gelu(c_fc(x)))); }
+};
+TORCH_MODULE(MLP);
+
+struct BlockImpl : torch::nn::Module {
+  LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  CausalSelfAttention attn{nullptr};
+  MLP mlp{nullptr};
+  BlockImpl(const GPTConfig &cfg) {
+    ln_1 = register_module("ln_1", LayerNorm(cfg.n_embd, cfg.bias));
+    attn = register_module("attn", CausalSelfAttention(cfg));
+    ln_2 = register_module("ln_2", LayerNorm(cfg.n_embd, cfg.bias));
+    mlp = register_module("mlp", MLP(cfg));
+  }
+  torch::Tensor forward(torch::Tensor x, KVCache *cache) {
+    x = x + attn(ln_1(x), cache);
+    return x + mlp(ln_2(x));
+  }
+};
+TORCH_MODULE(Block);
+
+struct TransformerImpl : torch::nn::Module {
+  torch::nn::Embedding wte{nullptr}, wpe{nullptr};
+  torch::nn::Dropout drop{nullptr};
+  torch::nn::ModuleList h{nullptr};
+  LayerNorm ln_f{nullptr};
+  std::vector<Block> blocks;
+  TransformerImpl(const GPTConfig &cfg) {
+    wte = register_module("wte", torch::nn::Embedding(cfg.vocab_size, cfg.n_embd));
+    wpe = register_module("wpe", torch::nn::Embedding(cfg.block_size, cfg.n_embd));
+    drop = register_module("drop", torch::nn::Dropout(cfg.dropout));
+    h = register_module("h", torch::nn::ModuleList());
+    for (int64_t i = 0; i < cfg.n_layer; i++) {
+      blocks.push_back(Block(cfg));
+      h->push_back(blocks.back());
+    }
+    ln_f = register_module("ln_f", LayerNorm(cfg.n_embd, cfg.bias));
+  }
+};
+TORCH_MODULE(Transformer);
+
+struct GPTImpl : torch::nn::Module {
+  GPTConfig cfg;
+  Transformer transformer{nullptr};
+  explicit GPTImpl(const GPTConfig &c) : cfg(c) {
+    transformer = register_module("transformer", Transformer(cfg));
+    // lm_head shares transformer.wte.weight ("weight tying", upstream model.py); it is
+    // applied as F.linear in forward() so it is one parameter here, as in named_parameters()
+  }
+
+  // idx: (B, T) int64 at positions pos0 .. pos0+T-1 -> logits (B, T, V)
+  torch::Tensor forward(const torch::Tensor &idx, int64_t pos0, std::vector<KVCache> *caches) {
+    const int64_t T = idx.size(1);
+    CLLM_CHECK(pos0 + T <= cfg.block_size, CLLM_ERR_ARGUMENT,
+               "Cannot forward sequence of length " << pos0 + T << ", block size is only " << cfg.block_size);
+    auto pos = torch::arange(pos0, pos0 + T, torch::TensorOptions().dtype(torch::kLong).device(idx.device()));
+    auto tok_emb = transformer->wte(idx);  // (B, T, C)
+    auto pos_emb = transformer->wpe(pos);  // (T, C)
+    auto x = transformer->drop(tok_emb + pos_emb);
+    for (size_t i = 0; i < transformer->blocks.size(); i++) {
+      x = transformer->blocks[i](x, caches ? &(*caches)[i] : nullptr);
+    }
+    x = transformer->ln_f(x);
+    return torch::nn::functional::linear(x, transformer->wte->weight);  // (B, T, V)
+  }
+
+  // nanoGPT _init_weights: N(0, 0.02) for Linear and Embedding weights, zero biases, and
+  // "apply special scaled init to the residual projections, per GPT-2 paper"
+  void init_weights() {
+    torch::NoGradGuard ng;
+    const double proj_std = 0.02 / std::sqrt(2.0 * cfg.n_layer);
+    for (auto &kv : named_parameters()) {
+      const std::string &name = kv.key();
+      auto &p = kv.value();
+      bool is_ln = name.find(".ln_") != std::string::npos;
+      auto ends = [&](const std::string &suffix) {
+        return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+      };
+      if (is_ln) {
+        if (ends(".weight")) p.fill_(1.0);
+        else p.zero_();
+      } else if (ends(".bias")) {
+        p.zero_();
+      } else if (ends("c_proj.weight")) {
+        p.normal_(0.0, proj_std);
+      } else {
+        p.normal_(0.0, 0.02);
+      }
+    }
+  }
+};
+TORCH_MODULE(GPT);
+
+// Autocast for bfloat16 / float16, scoped to one call (autocast state is thread-local).
+struct AutocastGuard {
+  bool on = false, cpu = false;
+  AutocastGuard(const torch::Device &device, at::ScalarType dtype) {
+    if (dtype == at::kFloat) return;
+    on = true;
+    cpu = device.is_cpu();
+    if (cpu) {
+      at::autocast::set_cpu_enabled(true);
+      at::autocast::set_autocast_cpu_dtype(dtype);
+    } else {
+      at::autocast::set_enabled(true);
+      at::autocast::set_autocast_gpu_dtype(dtype);
+    }
+  }
+  ~AutocastGuard() {
+    if (!on) return;
+    if (cpu) at::autocast::set_cpu_enabled(false);
+    else at::autocast::set_enabled(false);
+    at::autocast::clear_cache();
+  }
+};
+
+// Per-sample random stream: xoshiro256** seeded through splitmix64 from (seed, index), so
+// sample k draws the same numbers however the batch is cut.
+struct SampleRng {
+  uint64_t s[4];
+  static uint64_t splitmix64(uint64_t &x) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  SampleRng(uint64_t seed, uint64_t index) {
+    uint64_t x = seed;
+    uint64_t mixed = splitmix64(x) ^ (index * 0xd1b54a32d192ed03ULL);
+    for (auto &w : s) w = splitmix64(mixed);
+  }
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t next() {
+    const uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3], s[2] ^= t, s[3] = rotl(s[3], 45);
+    return result;
+  }
+  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
+};
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// the handle
+
+struct cllm_model {
+  std::string error;
+  GPTConfig cfg;
+  torch::Device device{torch::kCPU};
+  at::ScalarType amp_dtype = at::kFloat;  // autocast dtype; float32 = off
+  GPT model{nullptr};
+  std::vector<std::string> names;       // parameter names, named_parameters() order
+  std::vector<torch::Tensor> params;
+  // AdamW state, as torch.optim.AdamW (1.13 _single_tensor_adamw)
+  bool has_optimizer = false;
+  double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.95, eps = 1e-8;
+  std::vector<bool> decay;
+  std::vector<torch::Tensor> exp_avg, exp_avg_sq;
+  std::vector<double> step;
+  // float16 dynamic loss scaling (torch.cuda.amp.GradScaler defaults)
+  double loss_scale = 65536.0;
+  int64_t good_steps = 0;
+
+  int64_t index_of(const std::string &name) const {
+    for (size_t i = 0; i < names.size(); i++)
+      if (names[i] == name) return static_cast<int64_t>(i);
+    return -1;
+  }
+};
+
+namespace {
+
+// Resolve a tensor name to (kind, parameter index): 0 param, 1 exp_avg, 2 exp_avg_sq, 3 step.
+std::pair<int, int64_t> resolve_(const cllm_model *m, const std::string &name) {
+  static const char *prefixes[] = {"", "exp_avg/", "exp_avg_sq/", "step/"};
+  for (int kind = 3; kind >= 0; kind--) {
+    std::string p = prefixes[kind];
+    if (name.compare(0, p.size(), p) != 0) continue;
+    if (kind > 0 && !m->has_optimizer) {
+      CLLM_CHECK(false, CLLM_ERR_STATE, "Cannot access " << name << ": no optimizer state (call cllm_optimizer_new)");
+    }
+    int64_t i = m->index_of(name.substr(p.size()));
+    CLLM_CHECK(i >= 0, CLLM_ERR_ARGUMENT, "Unknown tensor name: " << name);
+    return {kind, i};
+  }
+  CLLM_CHECK(false, CLLM_ERR_ARGUMENT, "Unknown tensor name: " << name);
+  return {0, 0};
+}
+
+torch::Tensor ids_to_device_(const int32_t *ids, int64_t B, int64_t T, const torch::Device &device) {
+  return torch::from_blob(const_cast<int32_t *>(ids), {B, T}, torch::kInt32).to(torch::kLong).to(device);
+}
+
+torch::Tensor loss_of_(const torch::Tensor &logits, const torch::Tensor &targets) {
+  namespace F = torch::nn::functional;
+  return F::cross_entropy(logits.view({-1, logits.size(-1)}).to(torch::kFloat), targets.view({-1}),
+                          F::CrossEntropyFuncOptions().ignore_index(-1));
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// the C ABI
+
+extern "C" {
+
+int32_t cllm_abi_version(void) { return CLLM_ABI_VERSION; }
+
+int cllm_runtime_info(char *buf, int64_t cap) {
+  return guard_(g_error, [&] {
+    std::ostringstream os;
+    bool cuda = torch::cuda::is_available();
+    os << "{\"torch_version\":\"" << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH
+       << "\",\"cuda_available\":" << (cuda ? "true" : "false")
+       << ",\"cuda_device_count\":" << (cuda ? torch::cuda::device_count() : 0)
+       << ",\"num_threads\":" << at::get_num_threads() << ",\"cxx11_abi\":" << _GLIBCXX_USE_CXX11_ABI
+#if TORCH_VERSION_MAJOR >= 2
+       << ",\"sdpa\":\"at::scaled_dot_product_attention\"}";
+#else
+       << ",\"sdpa\":\"at::_scaled_dot_product_attention\"}";
+#endif
+    std::string s = os.str();
+    CLLM_CHECK(buf != nullptr && cap > static_cast<int64_t>(s.size()), CLLM_ERR_ARGUMENT,
+               "runtime info needs " << s.size() + 1 << " bytes");
+    std::memcpy(buf, s.c_str(), s.size() + 1);
+  });
+}
+
+int cllm_set_num_threads(int32_t n) {
+  return guard_(g_error, [&] {
+    CLLM_CHECK(n > 0, CLLM_ERR_ARGUMENT, "thread count must be positive, got " << n);
+    g_num_threads = n;
+  });
+}
+
+int cllm_model_new(const char *config_json, cllm_model **out) {
+  if (out == nullptr) return CLLM_ERR_ARGUMENT;
+  auto *m = new (std::nothrow) cllm_model();
+  *out = m;
+  if (m == nullptr) return CLLM_ERR_INTERNAL;
+  return guard_(m->error, [&] {
+    auto j = parse_flat_json_(config_json);
+    GPTConfig &c = m->cfg;
+    c.n_layer = static_cast<int64_t>(num_(j, "n_layer", 12));
+    c.n_head = static_cast<int64_t>(num_(j, "n_head", 12));
+    c.n_embd = static_cast<int64_t>(num_(j, "n_embd", 768));
+    c.block_size = static_cast<int64_t>(num_(j, "block_size", 1024));
+    c.vocab_size = static_cast<int64_t>(num_(j, "vocab_size", 371));
+    c.dropout = num_(j, "dropout", 0.0);
+    c.bias = flag_(j, "bias", true);
+    CLLM_CHECK(c.n_layer > 0 && c.n_head > 0 && c.n_embd > 0 && c.block_size > 0 && c.vocab_size > 0,
+               CLLM_ERR_ARGUMENT, "model sizes must be positive");
+    CLLM_CHECK(c.n_embd % c.n_head == 0, CLLM_ERR_ARGUMENT,
+               "n_embd " << c.n_embd << " is not divisible by n_head " << c.n_head);
+    std::string device = text_(j, "device", "cpu");
+    std::string dtype = text_(j, "dtype", "float32");
+    if (dtype == "bfloat16") m->amp_dtype = at::kBFloat16;
+    else if (dtype == "float16") m->amp_dtype = at::kHalf;
+    else CLLM_CHECK(dtype == "float32", CLLM_ERR_ARGUMENT, "dtype must be float32, bfloat16 or float16, got " << dtype);
+    m->device = torch::Device(device);
+    CLLM_CHECK(!m->device.is_cuda() || torch::cuda::is_available(), CLLM_ERR_ARGUMENT,
+               "device " << device << " requested but this libtorch sees no CUDA device (a CPU-only build?)");
+    CLLM_CHECK(m->amp_dtype != at::kHalf || m->device.is_cuda(), CLLM_ERR_ARGUMENT,
+               "dtype float16 needs device cuda; use bfloat16 or float32 on cpu");
+    auto seed = static_cast<uint64_t>(num_(j, "seed", 1337));
+    torch::manual_seed(seed);
+    if (m->device.is_cuda()) torch::cuda::manual_seed_all(seed);
+    m->model = GPT(c);
+    m->model->init_weights();
+    m->model->to(m->device);
+    for (auto &kv : m->model->named_parameters()) {
+      m->names.push_back(kv.key());
+      m->params.push_back(kv.value());
+    }
+  });
+}
+
+void cllm_model_free(cllm_model *m) { delete m; }
+
+const char *cllm_last_error(const cllm_model *m) { return m ? m->error.c_str() : g_error.c_str(); }
+
+int cllm_tensor_count(cllm_model *m, int32_t *n) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    *n = static_cast<int32_t>(m->params.size() * (m->has_optimizer ? 4 : 1));
+  });
+}
+
+int cllm_tensor_info(cllm_model *m, int32_t i, char *name, int64_t name_cap, int64_t *shape, int32_t *ndim) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    const int64_t P = static_cast<int64_t>(m->params.size());
+    CLLM_CHECK(i >= 0 && i < P * (m->has_optimizer ? 4 : 1), CLLM_ERR_ARGUMENT, "tensor index " << i << " out of range");
+    static const char *prefixes[] = {"", "exp_avg/", "exp_avg_sq/", "step/"};
+    const int kind = static_cast<int>(i / P);
+    const int64_t k = i % P;
+    std::string full = std::string(prefixes[kind]) + m->names[k];
+    CLLM_CHECK(name_cap > static_cast<int64_t>(full.size()), CLLM_ERR_ARGUMENT, "name buffer too small for " << full);
+    std::memcpy(name, full.c_str(), full.size() + 1);
+    if (kind == 3) {
+      *ndim = 0;  // torch 1.13 keeps AdamW's step as a 0-d float tensor
+      return;
+    }
+    auto sizes = m->params[k].sizes();
+    CLLM_CHECK(sizes.size() <= 8, CLLM_ERR_INTERNAL, "tensor has more than 8 dims");
+    *ndim = static_cast<int32_t>(sizes.size());
+    for (size_t d = 0; d < sizes.size(); d++) shape[d] = sizes[d];
+  });
+}
+
+int cllm_tensor_read(cllm_model *m, const char *name, float *out, int64_t numel) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    auto [kind, i] = resolve_(m, name);
+    if (kind == 3) {
+      CLLM_CHECK(numel == 1, CLLM_ERR_ARGUMENT, name << " holds 1 value, buffer holds " << numel);
+      out[0] = static_cast<float>(m->step[i]);
+      return;
+    }
+    const torch::Tensor &t = kind == 0 ? m->params[i] : kind == 1 ? m->exp_avg[i] : m->exp_avg_sq[i];
+    CLLM_CHECK(t.numel() == numel, CLLM_ERR_ARGUMENT, name << " holds " << t.numel() << " values, buffer holds " << numel);
+    auto cpu = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    std::memcpy(out, cpu.data_ptr<float>(), numel * sizeof(float));
+  });
+}
+
+int cllm_tensor_write(cllm_model *m, const char *name, const float *data, int64_t numel) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    auto [kind, i] = resolve_(m, name);
+    if (kind == 3) {
+      CLLM_CHECK(numel == 1, CLLM_ERR_ARGUMENT, name << " holds 1 value, buffer holds " << numel);
+      m->step[i] = data[0];
+      return;
+    }
+    torch::Tensor &t = kind == 0 ? m->params[i] : kind == 1 ? m->exp_avg[i] : m->exp_avg_sq[i];
+    CLLM_CHECK(t.numel() == numel, CLLM_ERR_ARGUMENT, name << " holds " << t.numel() << " values, buffer holds " << numel);
+    torch::NoGradGuard ng;
+    t.copy_(torch::from_blob(const_cast<float *>(data), t.sizes(), torch::kFloat));
+  });
+}
+
+int cllm_forward(cllm_model *m, const int32_t *idx, const int32_t *targets, int64_t B, int64_t T, float *logits,
+                 float *loss) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    CLLM_CHECK(B > 0 && T > 0, CLLM_ERR_ARGUMENT, "B and T must be positive");
+    torch::NoGradGuard ng;
+    AutocastGuard ac(m->device, m->amp_dtype);
+    m->model->eval();
+    auto x = ids_to_device_(idx, B, T, m->device);
+    auto out = m->model->forward(x, 0, nullptr);  // (B, T, V)
+    if (loss) {
+      *loss = targets ? loss_of_(out, ids_to_device_(targets, B, T, m->device)).item<float>()
+                      : std::numeric_limits<float>::quiet_NaN();
+    }
+    if (logits) {
+      auto cpu = out.to(torch::kCPU, torch::kFloat).contiguous();
+      std::memcpy(logits, cpu.data_ptr<float>(), cpu.numel() * sizeof(float));
+    }
+  });
+}
+
+int cllm_optimizer_new(cllm_model *m, const char *options_json) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    auto j = parse_flat_json_(options_json);
+    m->weight_decay = num_(j, "weight_decay", 0.1);
+    m->beta1 = num_(j, "beta1", 0.9);
+    m->beta2 = num_(j, "beta2", 0.95);
+    m->eps = num_(j, "eps", 1e-8);
+    m->decay.clear(), m->exp_avg.clear(), m->exp_avg_sq.clear(), m->step.clear();
+    for (size_t i = 0; i < m->params.size(); i++) {
+      // upstream 8e81a86 configure_optimizers: decay Linear weights only; biases, LayerNorm
+      // and Embedding weights (so the tied lm_head too) are not decayed
+      const std::string &n = m->names[i];
+      bool linear_weight = n.size() > 7 && n.compare(n.size() - 7, 7, ".weight") == 0 &&
+                           n.find(".ln_") == std::string::npos && n.find(".wte.") == std::string::npos &&
+                           n.find(".wpe.") == std::string::npos;
+      m->decay.push_back(linear_weight);
+      m->exp_avg.push_back(torch::zeros_like(m->params[i]));
+      m->exp_avg_sq.push_back(torch::zeros_like(m->params[i]));
+      m->step.push_back(0.0);
+    }
+    m->has_optimizer = true;
+    m->loss_scale = 65536.0;
+    m->good_steps = 0;
+  });
+}
+
+int cllm_train_step(cllm_model *m, const int32_t *x, const int32_t *y, int64_t micro, int64_t B, int64_t T,
+                    float lr, float grad_clip, float *loss, float *grad_norm) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    CLLM_CHECK(m->has_optimizer, CLLM_ERR_STATE, "Cannot train: no optimizer (call cllm_optimizer_new first)");
+    CLLM_CHECK(micro > 0 && B > 0 && T > 0, CLLM_ERR_ARGUMENT, "micro, B and T must be positive");
+    const bool fp16 = m->amp_dtype == at::kHalf;
+    m->model->train();
+    torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(m->device));
+    for (int64_t s = 0; s < micro; s++) {
+      torch::Tensor l;
+      {
+        AutocastGuard ac(m->device, m->amp_dtype);
+        auto xs = ids_to_device_(x + s * B * T, B, T, m->device);
+        auto ys = ids_to_device_(y + s * B * T, B, T, m->device);
+        // scale the loss to account for gradient accumulation
+        l = loss_of_(m->model->forward(xs, 0, nullptr), ys) / static_cast<double>(micro);
+      }
+      total += l.detach();
+      (fp16 ? l * m->loss_scale : l).backward();
+    }
+    torch::NoGradGuard ng;
+    std::vector<torch::Tensor> grads;
+    for (auto &p : m->params)
+      if (p.grad().defined()) grads.push_back(p.grad());
+    if (fp16) {
+      // GradScaler: unscale, skip the step on inf/nan and halve the scale
+      bool finite = true;
+      for (auto &g : grads) {
+        g.mul_(1.0 / m->loss_scale);
+        finite = finite && torch::isfinite(g).all().item<bool>();
+      }
+      if (!finite) {
+        m->loss_scale *= 0.5;
+        m->good_steps = 0;
+        for (auto &p : m->params) p.mutable_grad() = torch::Tensor();
+        *loss = total.item<float>();
+        *grad_norm = std::numeric_limits<float>::quiet_NaN();
+        return;
+      }
+      if (++m->good_steps % 2000 == 0) m->loss_scale *= 2.0;
+    }
+    double norm = grad_clip > 0
+                      ? torch::nn::utils::clip_grad_norm_(m->params, grad_clip)
+                      : torch::nn::utils::clip_grad_norm_(m->params, std::numeric_limits<double>::infinity());
+    // AdamW, as torch 1.13 torch/optim/adamw.py _single_tensor_adamw
+    for (size_t i = 0; i < m->params.size(); i++) {
+      auto &p = m->params[i];
+      if (!p.grad().defined()) continue;
+      auto g = p.grad();
+      const double s = m->step[i] += 1.0;
+      if (m->decay[i]) p.mul_(1.0 - lr * m->weight_decay);
+      m->exp_avg[i].mul_(m->beta1).add_(g, 1.0 - m->beta1);
+      m->exp_avg_sq[i].mul_(m->beta2).addcmul_(g, g, 1.0 - m->beta2);
+      const double bc1 = 1.0 - std::pow(m->beta1, s), bc2 = 1.0 - std::pow(m->beta2, s);
+      auto denom = (m->exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(m->eps);
+      p.addcdiv_(m->exp_avg[i], denom, -lr / bc1);
+      p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True), as upstream
+    }
+    *loss = total.item<float>();
+    *grad_norm = static_cast<float>(norm);
+  });
+}
+
+int cllm_generate(cllm_model *m, const int32_t *prompt, int64_t P, int64_t n, int64_t first_index,
+                  const char *options_json, int32_t *out, int32_t *lengths) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    auto j = parse_flat_json_(options_json);
+    const auto seed = static_cast<uint64_t>(num_(j, "seed", 1337));
+    const auto max_new = static_cast<int64_t>(num_(j, "max_new_tokens", 1000));
+    const double temperature = num_(j, "temperature", 1.0);
+    const auto top_k = static_cast<int64_t>(num_(j, "top_k", 0));
+    const auto stop_id = static_cast<int64_t>(num_(j, "stop_id", -1));
+    CLLM_CHECK(P > 0 && n > 0 && max_new > 0, CLLM_ERR_ARGUMENT, "prompt length, n and max_new_tokens must be positive");
+    CLLM_CHECK(temperature > 0, CLLM_ERR_ARGUMENT, "temperature must be positive, got " << temperature);
+    const int64_t bs = m->cfg.block_size, V = m->cfg.vocab_size;
+    const int64_t nh = m->cfg.n_head, hs = m->cfg.n_embd / nh;
+    torch::NoGradGuard ng;
+    AutocastGuard ac(m->device, m->amp_dtype);
+    m->model->eval();
+
+    // host-side sequences, needed when they outgrow the block and the window slides
+    std::vector<std::vector<int64_t>> seqs(n, std::vector<int64_t>(prompt, prompt + P));
+    std::vector<SampleRng> rngs;
+    for (int64_t i = 0; i < n; i++) rngs.emplace_back(seed, static_cast<uint64_t>(first_index + i));
+    std::vector<int64_t> prev(n, -1), active(n);
+    for (int64_t i = 0; i < n; i++) active[i] = i, lengths[i] = 0;
+
+    // upstream crops the context to the last block_size tokens
+    const int64_t P0 = std::min(P, bs);
+    auto opts = torch::TensorOptions().device(m->device);
+    const int64_t cap = std::min(bs, P0 + max_new);  // cache length ever needed
+    std::vector<KVCache> caches(m->cfg.n_layer);
+    for (auto &c : caches) {
+      c.k = torch::zeros({n, nh, cap, hs}, opts);  // (n, nh, cap, hs)
+      c.v = torch::zeros({n, nh, cap, hs}, opts);
+    }
+    auto idx = ids_to_device_(prompt + (P - P0), 1, P0, m->device).expand({n, P0}).contiguous();
+    auto logits = m->model->forward(idx, 0, &caches).select(1, P0 - 1);  // (n, V)
+    int64_t ctx = P0;  // tokens in the cache
+
+    for (int64_t t = 0; t < max_new && !active.empty(); t++) {
+      const int64_t nA = static_cast<int64_t>(active.size());
+      auto scaled = logits.to(torch::kFloat) / temperature;  // (nA, V)
+      torch::Tensor probs, choices;
+      if (top_k > 0 && top_k < V) {
+        // upstream masks logits below the k-th largest to -inf; softmax over the top k is
+        // the same distribution
+        auto tk = scaled.topk(top_k, -1);
+        probs = torch::softmax(std::get<0>(tk), -1).to(torch::kCPU, torch::kDouble).contiguous();  // (nA, k)
+        choices = std::get<1>(tk).to(torch::kCPU, torch::kLong).contiguous();
+      } else {
+        probs = torch::softmax(scaled, -1).to(torch::kCPU, torch::kDouble).contiguous();  // (nA, V)
+      }
+      const int64_t K = probs.size(1);
+      const double *pp = probs.data_ptr<double>();
+      const int64_t *cc = choices.defined() ? choices.data_ptr<int64_t>() : nullptr;
+      std::vector<int64_t> next_ids(nA), keep;
+      for (int64_t r = 0; r < nA; r++) {
+        const int64_t s = active[r];
+        // inverse-CDF draw from this sample's own stream
+        double u = rngs[s].uniform(), acc = 0.0;
+        int64_t c = K - 1;
+        for (int64_t q = 0; q < K; q++) {
+          acc += pp[r * K + q];
+          if (u < acc) { c = q; break; }
+        }
+        while (pp[r * K + c] == 0.0 && c > 0) c--;  // never pick a zero-probability tail by rounding
+        const int64_t tok = cc ? cc[r * K + c] : c;
+        out[s * max_new + lengths[s]] = static_cast<int32_t>(tok);
+        lengths[s]++;
+        seqs[s].push_back(tok);
+        next_ids[r] = tok;
+        // a sequence of two newlines indicates the end of a CIF file: upstream's generate
+        // appends the second newline, then stops
+        const bool stop = stop_id >= 0 && prev[s] == stop_id && tok == stop_id;
+        prev[s] = tok;
+        if (!stop && lengths[s] < max_new) keep.push_back(r);
+      }
+      if (keep.empty()) break;
+      if (static_cast<int64_t>(keep.size()) < nA) {
+        // drop finished rows from the batch and the cache
+        auto sel = torch::tensor(keep, torch::kLong).to(m->device);
+        for (auto &c : caches) {
+          c.k = c.k.index_select(0, sel);
+          c.v = c.v.index_select(0, sel);
+        }
+        std::vector<int64_t> a2, n2;
+        for (auto r : keep) a2.push_back(active[r]), n2.push_back(next_ids[r]);
+        active.swap(a2);
+        next_ids.swap(n2);
+      }
+      const int64_t nK = static_cast<int64_t>(active.size());
+      if (ctx < bs) {
+        auto step_ids = torch::tensor(next_ids, torch::kLong).view({nK, 1}).to(m->device);
+        logits = m->model->forward(step_ids, ctx, &caches).select(1, 0);
+        ctx++;
+      } else {
+        // the window slides: positions shift, so the cache is useless; recompute the last
+        // block_size tokens as upstream does at every step
+        std::vector<int64_t> window;
+        for (auto s : active) window.insert(window.end(), seqs[s].end() - bs, seqs[s].end());
+        auto w = torch::tensor(window, torch::kLong).view({nK, bs}).to(m->device);
+        logits = m->model->forward(w, 0, nullptr).select(1, bs - 1);
+      }
+    }
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,107 @@
+/**
+ * `crystallm sample` and `crystallm score`.
+ *
+ * Try the following:
+ * ```sh
+ * deno task crystallm sample --ckpt out/tiny --prompt $'data_Na2Cl2\n' --n 4 --out out/samples
+ * deno task crystallm score --ckpt out/tiny out/samples/sample_1.cif out/samples/sample_2.cif
+ * ```
+ *
+ * @module
+ */
+import { Command, Option } from "commander";
+import { CheckpointError } from "../checkpoint/mod.ts";
+import { VocabSizeMismatchError } from "../dataset/tokenizer.ts";
+import { generate, PromptError } from "./generate.ts";
+import { score } from "./score.ts";
+
+function int(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${value}`);
+  return n;
+}
+
+function usageError(e: unknown): boolean {
+  return e instanceof CheckpointError || e instanceof PromptError || e instanceof VocabSizeMismatchError;
+}
+
+/**
+ * The `sample` subcommand.
+ *
+ * @returns A commander command.
+ */
+export function sampleCommand(): Command {
+  return new Command("sample")
+    .description("sample CIFs from a checkpoint (batched, KV cache; sample k is fixed by --seed and k)")
+    .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
+    .requiredOption("--prompt <text>", "prompt text, e.g. $'data_Na2Cl2\\n', or FILE:path")
+    .option("--n <N>", "number of samples", int, 1)
+    .requiredOption("--out <dir>", "output directory (sample_<k>.cif, manifest.json)")
+    .option("--top-k <k>", "sample from the k most likely tokens (0 = all)", int, 10)
+    .option("--temperature <t>", "softmax temperature", Number, 0.8)
+    .option("--max-new-tokens <m>", "tokens to generate at most per sample", int, 3000)
+    .option("--seed <s>", "random seed", int, 1337)
+    .option("--batch <b>", "samples per batch (memory grows with it)", int, 16)
+    .addOption(new Option("--device <device>", "where to run").choices(["cpu", "cuda"]).default("cpu"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ crystallm sample --ckpt out/tiny --prompt $'data_Na2Cl2\\n' --n 4 --out out/samples
+  $ crystallm sample --ckpt out/tiny/ckpt.pt --prompt FILE:prompt.txt --n 100 --top-k 10 --out out/samples`,
+    )
+    .action(async (o, cmd: Command) => {
+      try {
+        const r = await generate({
+          ckpt: o.ckpt,
+          prompt: o.prompt,
+          out: o.out,
+          num_samples: o.n,
+          top_k: o.topK,
+          temperature: o.temperature,
+          max_new_tokens: o.maxNewTokens,
+          seed: o.seed,
+          batch: o.batch,
+          device: o.device,
+          onProgress: (done, total, tps) =>
+            console.error(`sampled ${done}/${total} (${Math.round(tps)} tokens/s)`),
+        });
+        console.log(
+          JSON.stringify({ out: o.out, samples: r.files.length, tokens_per_s: Math.round(r.tokens_per_s) }),
+        );
+      } catch (e) {
+        if (usageError(e)) cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+        throw e;
+      }
+    });
+}
+
+/**
+ * The `score` subcommand.
+ *
+ * @returns A commander command.
+ */
+export function scoreCommand(): Command {
+  return new Command("score")
+    .description('print {"file","tokens","loss"} per CIF: mean next-token cross-entropy under the model')
+    .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
+    .argument("<files...>", "CIF files")
+    .addOption(new Option("--device <device>", "where to run").choices(["cpu", "cuda"]).default("cpu"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ crystallm score --ckpt out/tiny out/samples/sample_1.cif
+  $ crystallm score --ckpt out/tiny/ckpt.pt out/samples/*.cif`,
+    )
+    .action(async (files: string[], o, cmd: Command) => {
+      try {
+        await score(o.ckpt, files, { device: o.device, onResult: (r) => console.log(JSON.stringify(r)) });
+      } catch (e) {
+        if (usageError(e) || e instanceof Deno.errors.NotFound) {
+          cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+        }
+        throw e;
+      }
+    });
+}

@@ -1,0 +1,177 @@
+/**
+ * Sampling CIFs from a checkpoint: upstream CrystaLLM's `bin/sample.py`, batched with a KV
+ * cache in libtorch (ffi/), every sample on its own random stream.
+ *
+ * @module
+ */
+import {
+  loadModel,
+  readCheckpoint,
+  resolveCheckpointPath,
+  sha256Hex,
+  writeFileAtomic,
+} from "../checkpoint/mod.ts";
+import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
+import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
+
+/** Sampling settings; names as upstream's sample.py. */
+export interface GenerateOptions {
+  /** Checkpoint file, or a run directory holding ckpt.pt. */
+  ckpt: string;
+  /** Prompt text (e.g. `data_Na2Cl2\n`), or `FILE:path` to read it from a file. */
+  prompt: string;
+  /** Output directory for sample_<k>.cif and manifest.json. */
+  out: string;
+  /** Number of samples. @default {1} */
+  num_samples?: number;
+  /** @default {3000} */
+  max_new_tokens?: number;
+  /** @default {0.8} */
+  temperature?: number;
+  /** 0 = off. @default {10} */
+  top_k?: number;
+  /** @default {1337} */
+  seed?: number;
+  /** Samples per library call; memory grows with it (KV cache). @default {16} */
+  batch?: number;
+  /** @default {"cpu"} */
+  device?: string;
+  /** @default {"float32"} */
+  dtype?: "float32" | "bfloat16" | "float16";
+  /** Called after each batch with samples done so far. */
+  onProgress?: (done: number, total: number, tokensPerS: number) => void;
+}
+
+/** What {@linkcode generate} returns (also written as manifest.json). */
+export interface GenerateResult {
+  files: string[];
+  /** New tokens per sample (prompt excluded). */
+  tokens: number[];
+  tokens_per_s: number;
+  seconds: number;
+}
+
+/** Thrown for a prompt that cannot be used. */
+export class PromptError extends Error {
+  /** @param message What is wrong. */
+  constructor(message: string) {
+    super(message);
+    this.name = "PromptError";
+  }
+}
+
+/**
+ * Resolve a `--prompt` argument: `FILE:path` reads the file, anything else is the text.
+ *
+ * @param prompt The argument.
+ * @returns The prompt text.
+ * @throws {PromptError} When the file cannot be read or the text is empty.
+ */
+export async function resolvePrompt(prompt: string): Promise<string> {
+  let text = prompt;
+  if (prompt.startsWith("FILE:")) {
+    const path = prompt.slice(5);
+    try {
+      text = await Deno.readTextFile(path);
+    } catch {
+      throw new PromptError(`Cannot read prompt file ${path}`);
+    }
+  }
+  if (text.length === 0) throw new PromptError("Cannot sample: the prompt is empty");
+  return text;
+}
+
+/**
+ * Sample CIFs and write `sample_<k>.cif` (k = 1 … n, the prompt included, as upstream
+ * writes them) plus `manifest.json` naming the checkpoint hash, settings and tokens/s.
+ * Sample k uses the random stream (seed, k−1), so it does not depend on `batch`.
+ *
+ * @param options Checkpoint, prompt, output and sampling settings.
+ * @returns File names, token counts and throughput.
+ * @throws {PromptError} For an unreadable or empty prompt.
+ * @throws {CheckpointError} For an unreadable checkpoint or a vocab_size other than the tokenizer's.
+ *
+ * @example Two samples
+ * ```ts ignore
+ * import { generate } from "./mod.ts";
+ * await generate({ ckpt: "runs/base", prompt: "data_Na2Cl2\n", out: "out/samples", num_samples: 2 });
+ * ```
+ */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
+  const n = options.num_samples ?? 1;
+  const batch = Math.max(1, options.batch ?? 16);
+  const settings = {
+    num_samples: n,
+    max_new_tokens: options.max_new_tokens ?? 3000,
+    temperature: options.temperature ?? 0.8,
+    top_k: options.top_k ?? 10,
+    seed: options.seed ?? 1337,
+    batch,
+    device: options.device ?? "cpu",
+    dtype: options.dtype ?? "float32",
+  };
+  const promptText = await resolvePrompt(options.prompt);
+  const runtime = loadLibrary();
+  const ckptPath = await resolveCheckpointPath(options.ckpt);
+  const ckptBytes = await Deno.readFile(ckptPath);
+  const ckptSha = await sha256Hex(ckptBytes);
+  const ckpt = await readCheckpoint(ckptPath);
+  const tok = loadTokenizer();
+  assertVocabSize(ckpt.model_args.vocab_size, { source: ckptPath });
+  const prompt = tok.encode(promptText);
+  const stopId = tok.tokenToId("\n");
+  if (stopId === undefined) throw new Error("Tokenizer has no newline token");
+  await Deno.mkdir(options.out, { recursive: true });
+
+  using model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {} });
+  const files: string[] = [];
+  const tokens: number[] = [];
+  let newTokens = 0;
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += batch) {
+    const size = Math.min(batch, n - start);
+    const outs = await model.generate(prompt, size, {
+      seed: settings.seed,
+      max_new_tokens: settings.max_new_tokens,
+      temperature: settings.temperature,
+      top_k: settings.top_k,
+      stop_id: stopId,
+      first_index: start,
+    });
+    for (let i = 0; i < size; i++) {
+      const name = `sample_${start + i + 1}.cif`;
+      await writeFileAtomic(
+        `${options.out}/${name}`,
+        new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])),
+      );
+      files.push(name);
+      tokens.push(outs[i].length);
+      newTokens += outs[i].length;
+    }
+    options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds };
+  const manifest = {
+    stage: "generate",
+    abi_version: ABI_VERSION,
+    checkpoint: { path: ckptPath, sha256: ckptSha, iter_num: ckpt.iter_num, model_args: ckpt.model_args },
+    prompt: promptText,
+    prompt_tokens: prompt.length,
+    settings: {
+      ...settings,
+      stop: "two consecutive newline tokens",
+      sample_stream: "xoshiro256**(seed, k-1)",
+    },
+    libtorch: { version: runtime.torch_version, sdpa: runtime.sdpa, threads: runtime.num_threads },
+    samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
+    new_tokens: newTokens,
+    seconds,
+    tokens_per_s: result.tokens_per_s,
+  };
+  await writeFileAtomic(
+    `${options.out}/manifest.json`,
+    new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
+  );
+  return result;
+}

@@ -1,0 +1,395 @@
+/**
+ * The training loop of upstream CrystaLLM's `bin/train.py` (8e81a86, after nanoGPT), with
+ * TypeScript orchestrating and libtorch (ffi/) computing.
+ *
+ * @module
+ */
+import { SingleBar } from "cli-progress";
+import {
+  checkpointFromModel,
+  loadModel,
+  readCheckpoint,
+  resolveCheckpointPath,
+  sha256Hex,
+  writeCheckpoint,
+  writeFileAtomic,
+} from "../checkpoint/mod.ts";
+import { ABI_VERSION, createModel, loadLibrary, type Model, type RuntimeInfo } from "../ffi/mod.ts";
+import { unpickle } from "../pickle/mod.ts";
+import { stringify as stringifyYaml } from "yaml";
+import { learningRate, type TrainConfig, TrainConfigError, type TrainMode, trainMode } from "./config.ts";
+
+/** One row of train_log.csv. */
+export interface TrainLogRow {
+  iteration: number;
+  lr: number;
+  train_loss: number;
+  /** Set at evaluation iterations when `validate` is on. */
+  val_loss: number | null;
+  tokens_per_s: number;
+}
+
+/** What {@linkcode train} returns. */
+export interface TrainResult {
+  mode: TrainMode;
+  /** Iteration counter at the end (upstream semantics: one past the last step). */
+  iter_num: number;
+  best_val_loss: number;
+  /** Rows written to train_log.csv by this run. */
+  log: TrainLogRow[];
+  /** The last checkpoint written, if any. */
+  checkpoint: { path: string; sha256: string; iter_num: number } | null;
+  /** Mean training throughput. */
+  tokens_per_s: number;
+}
+
+/** Options for {@linkcode train}. */
+export interface TrainOptions {
+  /** Show a progress bar (only on a terminal). @default {true} */
+  progress?: boolean;
+  /** Line-by-line log output (upstream's "iter N: loss …"). @default {console.error} */
+  log?: (line: string) => void;
+}
+
+/** Raised when the data cannot train the configured model (exit code 1 in the CLI). */
+export class TrainDataError extends Error {
+  /** @param message What is wrong and what to do. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainDataError";
+  }
+}
+
+/** splitmix64-based stream: batches are a pure function of (seed, iteration, purpose), so a
+ * resumed run samples exactly the batches the uninterrupted run would have. */
+function rngFor(seed: number, ...keys: number[]): () => number {
+  let s = BigInt.asUintN(64, BigInt(seed) * 0x9e3779b97f4a7c15n);
+  for (const k of keys) s = BigInt.asUintN(64, (s ^ BigInt(k)) * 0xbf58476d1ce4e5b9n + 0x94d049bb133111ebn);
+  return () => {
+    s = BigInt.asUintN(64, s + 0x9e3779b97f4a7c15n);
+    let z = s;
+    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+    z ^= z >> 31n;
+    return Number(z >> 11n) / 2 ** 53;
+  };
+}
+
+async function readTokens(path: string): Promise<{ tokens: Uint16Array; sha256: string }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch {
+    throw new TrainDataError(`Cannot train: ${path} not found (run \`crystallm data build\` first)`);
+  }
+  if (bytes.length % 2) {
+    throw new TrainDataError(`Cannot train: ${path} has an odd byte count, not uint16 tokens`);
+  }
+  const tokens = new Uint16Array(bytes.length / 2);
+  new Uint8Array(tokens.buffer).set(bytes); // little-endian hosts only, like upstream's np.memmap
+  return { tokens, sha256: await sha256Hex(bytes) };
+}
+
+function checkLength(name: string, tokens: Uint16Array, blockSize: number): void {
+  if (tokens.length < blockSize + 1) {
+    throw new TrainDataError(
+      `Cannot train: ${name} holds ${tokens.length} tokens, fewer than block_size + 1 = ${blockSize + 1}; ` +
+        `use block_size <= ${Math.max(1, tokens.length - 1)} or a larger dataset`,
+    );
+  }
+}
+
+/** get_batch: x = data[i : i+T], y = data[i+1 : i+1+T] at random offsets, as upstream. */
+function getBatch(
+  data: Uint16Array,
+  B: number,
+  T: number,
+  rand: () => number,
+  x: Int32Array,
+  y: Int32Array,
+  at = 0,
+) {
+  const span = data.length - T; // torch.randint(len(data) - block_size, ...)
+  for (let b = 0; b < B; b++) {
+    const i = Math.floor(rand() * span);
+    for (let t = 0; t < T; t++) {
+      x[at + b * T + t] = data[i + t];
+      y[at + b * T + t] = data[i + t + 1];
+    }
+  }
+}
+
+function csvRow(r: TrainLogRow): string {
+  return [r.iteration, r.lr, r.train_loss, r.val_loss ?? "", r.tokens_per_s.toFixed(1)].join(",");
+}
+
+const CSV_HEADER = "iteration,lr,train_loss,val_loss,tokens_per_s";
+
+/**
+ * Train, finetune or resume a model as the config says, writing `ckpt.pt`,
+ * `train_log.csv`, `config.resolved.yaml` and `manifest.json` into `out_dir`.
+ *
+ * @param config The resolved config (see `loadTrainConfig`).
+ * @param options Progress bar and logging.
+ * @returns Final counters, the log rows and the last checkpoint's hash.
+ * @throws {TrainConfigError} For conflicting settings (e.g. a larger block_size than the checkpoint's).
+ * @throws {TrainDataError} For missing or too-small token files.
+ *
+ * @example A tiny run
+ * ```ts ignore
+ * import { resolveTrainConfig, train } from "./mod.ts";
+ * const config = resolveTrainConfig({ dataset: "../shared/oracle/tokenizer", out_dir: "out/tiny", n_layer: 2,
+ *   n_head: 2, n_embd: 64, block_size: 128, batch_size: 4, max_iters: 20, eval_interval: 10, validate: true });
+ * const result = await train(config);
+ * ```
+ */
+export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<TrainResult> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const mode = trainMode(config);
+  const started = new Date();
+  const runtime: RuntimeInfo = loadLibrary(config.num_threads > 0 ? { numThreads: config.num_threads } : {});
+  if (!config.dataset) throw new TrainConfigError("The 'dataset' option is required and cannot be empty");
+  const dataDir = config.dataset.replace(/\/+$/, "");
+  const trainData = await readTokens(`${dataDir}/train.bin`);
+  const valData = config.validate ? await readTokens(`${dataDir}/val.bin`) : null;
+
+  let metaVocab: number | undefined;
+  try {
+    const meta = unpickle(await Deno.readFile(`${dataDir}/meta.pkl`)) as Map<string, unknown>;
+    metaVocab = Number(meta.get("vocab_size"));
+    log(`Found vocab_size = ${metaVocab} (inside ${dataDir}/meta.pkl)`);
+  } catch {
+    log("Defaulting to vocab_size of 371...");
+  }
+
+  await Deno.mkdir(config.out_dir, { recursive: true });
+  const ckptPath = `${config.out_dir}/ckpt.pt`;
+  let model: Model;
+  let iterNum = 0;
+  let bestValLoss = 1e9;
+  let init: { path: string; sha256: string } | null = null;
+  const modelOpts = {
+    device: config.device,
+    dtype: config.dtype,
+    block_size: config.block_size,
+    vocab_size: metaVocab,
+    dropout: config.dropout,
+    seed: config.seed,
+    onNotice: log,
+  };
+  const adam = { weight_decay: config.weight_decay, beta1: config.beta1, beta2: config.beta2 };
+  if (mode === "scratch") {
+    log("Initializing a new model from scratch...");
+    model = createModel({
+      n_layer: config.n_layer,
+      n_head: config.n_head,
+      n_embd: config.n_embd,
+      block_size: config.block_size,
+      vocab_size: metaVocab ?? 371,
+      bias: config.bias,
+      dropout: config.dropout,
+      device: config.device,
+      dtype: config.dtype,
+      seed: config.seed,
+    });
+    model.createOptimizer(adam);
+  } else {
+    const from = config.init_from === "resume" ? ckptPath : await resolveCheckpointPath(config.init_from);
+    log(`${mode === "resume" ? "Resuming training" : "Finetuning"} from ${from}...`);
+    const bytes = await Deno.readFile(from).catch(() => {
+      throw new TrainConfigError(`Cannot ${mode}: no checkpoint at ${from}`);
+    });
+    init = { path: from, sha256: await sha256Hex(bytes) };
+    const ckpt = await readCheckpoint(from);
+    if (config.block_size > ckpt.model_args.block_size) {
+      throw new TrainConfigError(
+        `Cannot use block_size ${config.block_size}: the checkpoint ${from} was trained with block_size ` +
+          `${ckpt.model_args.block_size} and has no position embeddings beyond it; set block_size <= ${ckpt.model_args.block_size}`,
+      );
+    }
+    // resume restores everything; finetune keeps weights only (counter, optimizer, scaler reset)
+    model = loadModel(ckpt, { ...modelOpts, optimizer: mode === "resume" ? adam : false });
+    if (mode === "resume") {
+      iterNum = ckpt.iter_num;
+      bestValLoss = ckpt.best_val_loss;
+      if (!ckpt.optimizer) log("Note: the checkpoint holds no optimizer state; AdamW starts from zeros");
+    } else {
+      model.createOptimizer(adam);
+    }
+  }
+
+  try {
+    const T = model.config.block_size;
+    const B = config.batch_size;
+    const micro = config.gradient_accumulation_steps;
+    checkLength(`${dataDir}/train.bin`, trainData.tokens, T);
+    if (valData) checkLength(`${dataDir}/val.bin`, valData.tokens, T);
+    const tokensPerIter = micro * B * T;
+    log(`tokens per iteration will be: ${tokensPerIter.toLocaleString("en-US")}`);
+
+    const estimateLoss = async (it: number) => {
+      const out: Record<string, number> = {};
+      const x = new Int32Array(B * T);
+      const y = new Int32Array(B * T);
+      for (
+        const [k, split, data, n] of [[0, "train", trainData.tokens, config.eval_iters_train], [
+          1,
+          "val",
+          valData!.tokens,
+          config.eval_iters_val,
+        ]] as const
+      ) {
+        const rand = rngFor(config.seed, 2, it, k);
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          getBatch(data, B, T, rand, x, y);
+          sum += (await model.forward(x, B, T, { targets: y, logits: false })).loss;
+        }
+        out[split] = n > 0 ? sum / n : NaN;
+      }
+      return out;
+    };
+
+    // train_log.csv: a resumed run keeps the rows before its first iteration
+    const csvPath = `${config.out_dir}/train_log.csv`;
+    let csvLines = [CSV_HEADER];
+    if (mode === "resume") {
+      const old = await Deno.readTextFile(csvPath).catch(() => "");
+      csvLines.push(...old.split("\n").slice(1).filter((l) => l && Number(l.split(",")[0]) < iterNum));
+    }
+    const rows: TrainLogRow[] = [];
+    let lastCkpt: TrainResult["checkpoint"] = null;
+    const resolvedConfig = { ...config };
+    await writeFileAtomic(
+      `${config.out_dir}/config.resolved.yaml`,
+      new TextEncoder().encode(
+        `# crystallm train: defaults + ${"overrides"}, mode ${mode}\n${stringifyYaml(resolvedConfig)}`,
+      ),
+    );
+
+    const saveCheckpoint = async (lr: number) => {
+      const ckpt = checkpointFromModel(model, {
+        iter_num: iterNum,
+        best_val_loss: bestValLoss,
+        config: { ...resolvedConfig },
+        lr,
+      });
+      const { sha256 } = await writeCheckpoint(ckptPath, ckpt);
+      lastCkpt = { path: ckptPath, sha256, iter_num: iterNum };
+      log(`saving checkpoint to ${config.out_dir}...`);
+    };
+
+    const total = Math.max(0, config.max_iters + 1 - iterNum);
+    const bar = options.progress !== false && Deno.stderr.isTerminal()
+      ? new SingleBar({
+        format: "train |{bar}| {value}/{total} iters | loss {loss} | {tps} tok/s | eta {eta_formatted}",
+        stream: {
+          write: (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+          isTTY: true,
+        } as never,
+      })
+      : null;
+    bar?.start(total, 0, { loss: "-", tps: "-" });
+
+    const x = new Int32Array(micro * B * T);
+    const y = new Int32Array(micro * B * T);
+    let trainSeconds = 0;
+    let trainTokens = 0;
+    const t0 = performance.now();
+    while (true) {
+      const lr = learningRate(iterNum, config);
+      let valLoss: number | null = null;
+      if (iterNum % config.eval_interval === 0) {
+        let losses: Record<string, number> | null = null;
+        if (config.validate) {
+          losses = await estimateLoss(iterNum);
+          valLoss = losses.val;
+          log(`step ${iterNum}: train loss ${losses.train.toFixed(4)}, val loss ${losses.val.toFixed(4)}`);
+        }
+        if ((losses && losses.val < bestValLoss) || config.always_save_checkpoint) {
+          bestValLoss = losses ? losses.val : 0;
+          if (iterNum > 0) await saveCheckpoint(lr);
+        }
+      }
+      if (iterNum === 0 && config.eval_only) break;
+
+      const rand = rngFor(config.seed, 1, iterNum);
+      for (let m = 0; m < micro; m++) getBatch(trainData.tokens, B, T, rand, x, y, m * B * T);
+      const s0 = performance.now();
+      const { loss } = await model.trainStep(x, y, { micro, B, T, lr, grad_clip: config.grad_clip });
+      const dt = (performance.now() - s0) / 1000;
+      trainSeconds += dt;
+      trainTokens += tokensPerIter;
+      const row: TrainLogRow = {
+        iteration: iterNum,
+        lr,
+        train_loss: loss,
+        val_loss: valLoss,
+        tokens_per_s: tokensPerIter / dt,
+      };
+      rows.push(row);
+      csvLines.push(csvRow(row));
+      if (iterNum % config.log_interval === 0) {
+        if (bar) bar.increment(1, { loss: loss.toFixed(4), tps: Math.round(row.tokens_per_s) });
+        else {log(
+            `iter ${iterNum}: loss ${loss.toFixed(4)}, time ${(dt * 1000).toFixed(2)}ms, ${
+              Math.round(row.tokens_per_s)
+            } tokens/s`,
+          );}
+      } else bar?.increment(1);
+      iterNum++;
+      if (iterNum > config.max_iters) break;
+    }
+    bar?.stop();
+    csvLines = [...csvLines, ""];
+    await writeFileAtomic(csvPath, new TextEncoder().encode(csvLines.join("\n")));
+
+    const tokensPerS = trainSeconds > 0 ? trainTokens / trainSeconds : 0;
+    const manifest = {
+      stage: "train",
+      mode,
+      abi_version: ABI_VERSION,
+      config: resolvedConfig,
+      data: {
+        dir: dataDir,
+        train_bin: { sha256: trainData.sha256, tokens: trainData.tokens.length },
+        val_bin: valData ? { sha256: valData.sha256, tokens: valData.tokens.length } : null,
+        vocab_size: model.config.vocab_size,
+      },
+      init_checkpoint: init,
+      libtorch: {
+        version: runtime.torch_version,
+        sdpa: runtime.sdpa,
+        threads: runtime.num_threads,
+        cxx11_abi: runtime.cxx11_abi,
+      },
+      device: config.device,
+      dtype: config.dtype,
+      seeds: { seed: config.seed, batch_stream: "splitmix64(seed, iteration)" },
+      timings: {
+        started: started.toISOString(),
+        finished: new Date().toISOString(),
+        wall_seconds: (performance.now() - t0) / 1000,
+        train_seconds: trainSeconds,
+        tokens_per_s: tokensPerS,
+      },
+      iter_num: iterNum,
+      best_val_loss: bestValLoss,
+      checkpoint: lastCkpt,
+    };
+    await writeFileAtomic(
+      `${config.out_dir}/manifest.json`,
+      new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
+    );
+    return {
+      mode,
+      iter_num: iterNum,
+      best_val_loss: bestValLoss,
+      log: rows,
+      checkpoint: lastCkpt,
+      tokens_per_s: tokensPerS,
+    };
+  } finally {
+    model.dispose();
+  }
+}

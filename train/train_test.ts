@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { readCheckpoint } from "../checkpoint/mod.ts";
+import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import {
+  learningRate,
+  resolveTrainConfig,
+  train,
+  TRAIN_DEFAULTS,
+  TrainConfigError,
+  TrainDataError,
+} from "./mod.ts";
+
+const TOKENS = new URL("../../shared/oracle/tokenizer/", import.meta.url).pathname;
+const opts = { ignore: NO_LIBTORCH };
+const quiet = { progress: false, log: () => {} };
+
+/** A tiny model on the oracle's token files: a few seconds on 2 cores. */
+function tiny(outDir: string, extra: Record<string, unknown> = {}) {
+  return resolveTrainConfig({
+    dataset: TOKENS,
+    out_dir: outDir,
+    n_layer: 2,
+    n_head: 2,
+    n_embd: 32,
+    block_size: 32,
+    batch_size: 8,
+    bias: true,
+    learning_rate: 3e-3,
+    decay_lr: false,
+    max_iters: 30,
+    eval_interval: 10,
+    eval_iters_train: 2,
+    eval_iters_val: 2,
+    validate: true,
+    always_save_checkpoint: true,
+    num_threads: 2,
+    ...extra,
+  });
+}
+
+Deno.test("resolveTrainConfig() accepts upstream keys and names unknown keys", () => {
+  const c = resolveTrainConfig({ batch_size: 4, dtype: "bfloat16" }, {
+    sets: ["max_iters=10", "decay_lr=false"],
+  });
+  assert.equal(c.batch_size, 4);
+  assert.equal(c.max_iters, 10);
+  assert.equal(c.decay_lr, false);
+  assert.throws(
+    () => resolveTrainConfig({ n_layers: 4 }, { source: "x.yaml" }),
+    /Unknown key n_layers in x.yaml/,
+  );
+  assert.throws(() => resolveTrainConfig({}, { sets: ["batch_size=abc"] }), TrainConfigError);
+});
+
+Deno.test("learningRate() warms up linearly, then decays by cosine to min_lr", () => {
+  const c = { ...TRAIN_DEFAULTS, learning_rate: 1e-3, min_lr: 1e-4, warmup_iters: 10, lr_decay_iters: 110 };
+  assert.equal(learningRate(0, c), 0);
+  assert.equal(learningRate(10, c), 1e-3);
+  assert.ok(Math.abs(learningRate(60, c) - 5.5e-4) < 1e-12);
+  assert.equal(learningRate(111, c), 1e-4);
+  assert.equal(learningRate(50, { ...c, decay_lr: false }), 1e-3);
+});
+
+Deno.test("train() lowers the loss and writes ckpt.pt, train_log.csv and manifest.json", opts, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const result = await train(tiny(dir), quiet);
+    assert.equal(result.iter_num, 31);
+    const first = result.log.slice(0, 3).reduce((a, r) => a + r.train_loss, 0) / 3;
+    const last = result.log.slice(-3).reduce((a, r) => a + r.train_loss, 0) / 3;
+    assert.ok(last < first - 1, `loss ${first} -> ${last}`);
+    const csv = (await Deno.readTextFile(`${dir}/train_log.csv`)).trim().split("\n");
+    assert.equal(csv[0], "iteration,lr,train_loss,val_loss,tokens_per_s");
+    assert.equal(csv.length, 32);
+    const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`));
+    assert.equal(manifest.checkpoint.iter_num, 30);
+    assert.match(manifest.checkpoint.sha256, /^[0-9a-f]{64}$/);
+    assert.match(manifest.data.train_bin.sha256, /^[0-9a-f]{64}$/);
+    assert.ok(manifest.libtorch.version);
+    const ckpt = await readCheckpoint(dir);
+    assert.equal(ckpt.iter_num, 30);
+    assert.equal(ckpt.config.n_embd, 32);
+    assert.ok(ckpt.best_val_loss < 5);
+    assert.ok(ckpt.optimizer && ckpt.optimizer.state.size > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test(
+  "train() resume continues the uninterrupted loss curve; finetune resets the counter",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const straight = await train(tiny(`${dir}/a`, { max_iters: 20 }), quiet);
+      await train(tiny(`${dir}/b`, { max_iters: 10 }), quiet); // saves at iter 10, then steps once more
+      const resumed = await train(tiny(`${dir}/b`, { max_iters: 20, init_from: "resume" }), quiet);
+      assert.equal(resumed.mode, "resume");
+      assert.equal(resumed.log[0].iteration, 10);
+      for (const r of resumed.log) {
+        const s = straight.log.find((x) => x.iteration === r.iteration)!;
+        assert.ok(
+          Math.abs(s.train_loss - r.train_loss) < 1e-5,
+          `iter ${r.iteration}: ${s.train_loss} vs resumed ${r.train_loss}`,
+        );
+      }
+      const csv = (await Deno.readTextFile(`${dir}/b/train_log.csv`)).trim().split("\n");
+      assert.equal(csv.length, 22); // header + iterations 0..20, no duplicates
+      const ft = await train(
+        tiny(`${dir}/c`, { max_iters: 10, init_from: `${dir}/a`, block_size: 16 }),
+        quiet,
+      );
+      assert.equal(ft.mode, "finetune");
+      assert.equal(ft.log[0].iteration, 0);
+      assert.equal((await readCheckpoint(`${dir}/c`)).model_args.block_size, 16);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test("train() explains a larger block_size and a too-small dataset", opts, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await train(tiny(`${dir}/a`, { max_iters: 10 }), quiet);
+    await assert.rejects(
+      () => train(tiny(`${dir}/b`, { init_from: `${dir}/a`, block_size: 64 }), quiet),
+      /block_size 64.*trained with block_size 32/,
+    );
+    const small = `${dir}/small`;
+    await Deno.mkdir(small);
+    await Deno.writeFile(`${small}/train.bin`, new Uint8Array(40)); // 20 tokens
+    await assert.rejects(
+      () => train(tiny(`${dir}/c`, { dataset: small, validate: false }), quiet),
+      (e: Error) => e instanceof TrainDataError && /20 tokens.*use block_size <= 19/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
