@@ -29,10 +29,17 @@ import { resolveTrainConfig } from "../train/config.ts";
 import { train } from "../train/train.ts";
 import { generate } from "../generate/generate.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
-import { evaluateDir } from "../evaluate/evaluate.ts";
+import { evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
 import { type EvalRecord, macroCsv, summarize, type Summary, summaryCsv, summaryMarkdown } from "../summarize/summarize.ts";
 import { renderReport } from "../summarize/report.ts";
 import { Composition } from "../cif/composition.ts";
+import { StructureMatcher } from "../match/structure_matcher.ts";
+
+/** Uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream's uniqueness. */
+function defaultMatcher(): (a: import("../cif/structure.ts").Structure, b: import("../cif/structure.ts").Structure) => boolean {
+  const m = new StructureMatcher();
+  return (a, b) => m.fit(a, b);
+}
 
 /** Options of {@link runExperiment}. */
 export interface RunOptions extends StageOptions {
@@ -306,11 +313,11 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
             inputs: { processed: join(base, "processed") },
             code: ["evaluate", "symmetry", "cif", "dataset", "match"],
           }, async (out) => {
-            const r = await evaluateDir(join(base, "processed"), {
-              out: join(out, "eval.csv"),
-              prompt: promptText(prompt),
-              symprec: spec.evaluate.symprec,
-            });
+            const csvPath = join(out, "eval.csv");
+            const comp = /^data_(\S+)/.exec(promptText(prompt))?.[1];
+            const r = evaluate(join(base, "processed"), { prompt: comp, matcher: defaultMatcher() });
+            await Deno.writeTextFile(csvPath, rowsToCsv(r.rows));
+            await Deno.writeTextFile(metricsPathFor(csvPath), JSON.stringify(r.metrics, null, 2) + "\n");
             return { metrics: r.metrics as unknown as Record<string, unknown> };
           }, stageOpts),
         );
@@ -321,7 +328,8 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
           prompt_formula: promptFormula(prompt),
           temperature: spec.sample.temperatures ? temperature : null,
           rows: readEvalCsv(join(evalDir, "eval.csv")),
-          unique_groups: evalMetrics?.unique_groups,
+          n_unique: evalMetrics?.n_unique_valid,
+          uniqueness_method: evalMetrics?.uniqueness_method,
         });
       }
     }

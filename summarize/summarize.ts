@@ -39,6 +39,10 @@ export interface SummaryInput {
   rows: EvalRecord[];
   /** Groups of equivalent valid structures (file names) from a structure matcher, when available. */
   unique_groups?: string[][];
+  /** Distinct valid structures as counted by the evaluation stage (overrides the fallback). */
+  n_unique?: number;
+  /** How the evaluation stage decided uniqueness. */
+  uniqueness_method?: string;
 }
 
 /** One row of `summary.csv`. */
@@ -55,7 +59,7 @@ export interface SummaryRow {
   hit_rate: number | null;
   n_unique: number;
   uniqueness: number;
-  uniqueness_method: "structure_matcher" | "formula_spacegroup";
+  uniqueness_method: string;
   formula_unique: number;
   sg_unique: number;
 }
@@ -102,7 +106,10 @@ export function summarizeCell(input: SummaryInput): SummaryRow {
   const hits = input.prompt_formula ? valid.filter((r) => r.reduced_formula === input.prompt_formula).length : 0;
   let nUnique: number;
   let method: SummaryRow["uniqueness_method"];
-  if (input.unique_groups) {
+  if (input.n_unique !== undefined) {
+    nUnique = input.n_unique;
+    method = input.uniqueness_method ?? "evaluate";
+  } else if (input.unique_groups) {
     const validFiles = new Set(valid.map((r) => r.file));
     nUnique = input.unique_groups.filter((g) => g.some((f) => validFiles.has(f))).length;
     method = "structure_matcher";
