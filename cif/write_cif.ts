@@ -18,7 +18,7 @@ import { compareElements } from "./elements.ts";
 const MAXLEN = 70;
 
 /** A CIF data item: a scalar or a loop column. */
-export type CifValue = string | string[];
+export type CifItemValue = string | string[];
 
 /** pymatgen `CifBlock._format_field`. */
 export function formatField(value: string): string {
@@ -59,7 +59,7 @@ function textwrapFill(text: string, w: number): string {
  * @param loops Groups of keys written as loops.
  * @returns The block text without a trailing newline.
  */
-export function formatCifBlock(header: string, data: Map<string, CifValue>, loops: string[][]): string {
+export function formatCifBlock(header: string, data: Map<string, CifItemValue>, loops: string[][]): string {
   const out = [`data_${header.slice(0, 74)}`];
   const written = new Set<string>();
   for (const k of data.keys()) {
@@ -77,7 +77,7 @@ export function formatCifBlock(header: string, data: Map<string, CifValue>, loop
   return out.join("\n");
 }
 
-function loopToString(loop: string[], data: Map<string, CifValue>): string {
+function loopToString(loop: string[], data: Map<string, CifItemValue>): string {
   let s = "loop_";
   for (const l of loop) s += "\n " + l;
   const cols = loop.map((k) => data.get(k) as string[]);
@@ -135,7 +135,7 @@ export function renderCifWriter(input: CifWriterInput): string {
   const [a, b, c] = input.lattice.abc;
   const [al, be, ga] = input.lattice.angles;
   const comp = input.composition;
-  const data = new Map<string, CifValue>([
+  const data = new Map<string, CifItemValue>([
     ["_symmetry_space_group_name_H-M", input.sgSymbol],
     ["_cell_length_a", f(a)],
     ["_cell_length_b", f(b)],

@@ -22,7 +22,7 @@
 import { Composition, FormulaError } from "../cif/composition.ts";
 import { compareElements, element } from "../cif/elements.ts";
 import { pyFloatRepr, pyRound, pySorted, pyToFixed } from "../cif/python_compat.ts";
-import { type CifValue, formatCifBlock } from "../cif/write_cif.ts";
+import { type CifItemValue as CifValue, formatCifBlock } from "../cif/write_cif.ts";
 
 /** Why a CIF was dropped. */
 export type PreprocessFailure =

@@ -11,6 +11,8 @@
  * @module
  */
 import { dirname } from "node:path";
+import { StructureMatcher } from "../match/structure_matcher.ts";
+import type { Structure } from "../cif/structure.ts";
 import { Command } from "commander";
 import { Composition } from "../cif/composition.ts";
 import { type EvalMetrics, evaluate, metricsPathFor, rowsToCsv } from "./evaluate.ts";
@@ -63,6 +65,7 @@ export function evaluateCommand(): Command {
       "--train <token_dir|cif_dir>",
       "training set for novelty (recorded; novelty needs structure matching)",
     )
+    .option("--no-match", "uniqueness by (formula, space group, lattice) instead of pymatgen's StructureMatcher")
     .addHelpText(
       "after",
       `
@@ -70,7 +73,7 @@ Examples:
   $ crystallm evaluate out/gen --out out/eval.csv --prompt Na2Cl2
   $ crystallm evaluate fixtures/nacl10 --out /tmp/nacl10_eval.csv`,
     )
-    .action((dir: string, opts: { out: string; prompt?: string; train?: string }, cmd: Command) => {
+    .action((dir: string, opts: { out: string; prompt?: string; train?: string; match: boolean }, cmd: Command) => {
       try {
         if (!Deno.statSync(dir).isDirectory) cmd.error(`error: Not a directory: ${dir}`, { exitCode: 2 });
       } catch {
@@ -84,7 +87,10 @@ Examples:
         }
       }
       const t0 = performance.now();
-      const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train });
+      // uniqueness among valid structures: pymatgen's default StructureMatcher, as upstream
+      const sm = new StructureMatcher();
+      const matcher = opts.match ? (a: Structure, b: Structure) => sm.fit(a, b) : undefined;
+      const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher });
       const seconds = (performance.now() - t0) / 1000;
       Deno.mkdirSync(dirname(opts.out), { recursive: true });
       Deno.writeTextFileSync(opts.out, rowsToCsv(rows));
