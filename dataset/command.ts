@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { listCifFiles as listCifPaths, readText } from "../cif/files.ts";
 import { Command, Option } from "commander";
 import { basename, join } from "node:path";
 import { buildDataset } from "./build.ts";
@@ -23,24 +24,12 @@ import { MetaError } from "./meta_pkl.ts";
 
 /** The CIF files named by `<file|dir>...` arguments (directories: their `*.cif`, sorted). */
 function listCifFiles(paths: string[], cmd: Command): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(p);
-    } catch {
-      cmd.error(`error: cannot read ${p}: no such file or directory`, { exitCode: 2 });
-    }
-    if (info.isDirectory) {
-      const names = [...Deno.readDirSync(p)].filter((e) => e.isFile && e.name.toLowerCase().endsWith(".cif"))
-        .map((e) => e.name).sort();
-      for (const n of names) out.push(join(p, n));
-    } else out.push(p);
+  try {
+    return listCifPaths(paths);
+  } catch (e) {
+    cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
   }
-  return out;
 }
-
-const readText = (path: string) => new TextDecoder("utf-8", { fatal: false }).decode(Deno.readFileSync(path));
 
 /** Parse a non-negative integer option, or stop with exit code 2. */
 function nonNegInt(cmd: Command, name: string, value: string | number): number {

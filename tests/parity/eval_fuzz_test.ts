@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { mulberry32 } from "../../dataset/_util.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
 import { sharedPath } from "../shared.ts";
@@ -14,46 +15,7 @@ import { EVAL_COLUMNS, evaluateCif } from "../../evaluate/evaluate.ts";
 const N = 10_000;
 const SEED = 20240531;
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ABSURD = [
-  "0",
-  "-0",
-  "1e308",
-  "-1e308",
-  "1e-300",
-  "nan",
-  "inf",
-  "-inf",
-  "99999999",
-  "-5",
-  "1.2.3",
-  "0.0000001",
-  "1000.0001",
-  "",
-  "?",
-  ".",
-];
-
-/** One random mutation of `cif`. */
-function mutate(cif: string, r: () => number): [string, string] {
-  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
-  const kind = Math.floor(r() * 7);
-  switch (kind) {
-    case 0: { // truncation
-      const at = Math.floor(r() * cif.length);
-      return ["truncate", cif.slice(0, at)];
-    }
+const rng = mulberry32;
     case 1: { // byte flips (any code unit, NUL and lone surrogates included)
       const chars = [...cif];
       const k = 1 + Math.floor(r() * 5);
