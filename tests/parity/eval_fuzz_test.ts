@@ -15,7 +15,37 @@ import { EVAL_COLUMNS, evaluateCif } from "../../evaluate/evaluate.ts";
 const N = 10_000;
 const SEED = 20240531;
 
+/** The seeded PRNG the dataset split uses. */
 const rng = mulberry32;
+
+const ABSURD = [
+  "0",
+  "-0",
+  "1e308",
+  "-1e308",
+  "1e-300",
+  "nan",
+  "inf",
+  "-inf",
+  "99999999",
+  "-5",
+  "1.2.3",
+  "0.0000001",
+  "1000.0001",
+  "",
+  "?",
+  ".",
+];
+
+/** One random mutation of `cif`. */
+function mutate(cif: string, r: () => number): [string, string] {
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const kind = Math.floor(r() * 7);
+  switch (kind) {
+    case 0: { // truncation
+      const at = Math.floor(r() * cif.length);
+      return ["truncate", cif.slice(0, at)];
+    }
     case 1: { // byte flips (any code unit, NUL and lone surrogates included)
       const chars = [...cif];
       const k = 1 + Math.floor(r() * 5);
