@@ -10,7 +10,7 @@
  * @module
  */
 import { compareElements, electronegativity, isDummySymbol, isElement } from "./elements.ts";
-import { pyFloatRepr, pyRound, pySorted } from "./python_compat.ts";
+import { pyFloatRepr, pyRound, pySorted, roundHalfEven } from "./python_compat.ts";
 
 /** pymatgen's `Composition.amount_tolerance`. */
 export const AMOUNT_TOLERANCE = 1e-8;
@@ -114,10 +114,10 @@ export class Composition {
 
   /** `Composition.get_reduced_formula_and_factor()`. */
   reducedFormulaAndFactor(): [string, number] {
-    const allInt = [...this.#amounts.values()].every((x) => Math.abs(x - pyRoundHalfEven(x)) < AMOUNT_TOLERANCE);
+    const allInt = [...this.#amounts.values()].every((x) => Math.abs(x - roundHalfEven(x)) < AMOUNT_TOLERANCE);
     if (!allInt) return [this.formula.replaceAll(" ", ""), 1];
     const d = new Map<string, number>();
-    for (const [k, v] of this.#amounts) d.set(k, pyRoundHalfEven(v));
+    for (const [k, v] of this.#amounts) d.set(k, roundHalfEven(v));
     let [formula, factor] = reduceFormula(d);
     if (formula in SPECIAL_FORMULAS) {
       formula = SPECIAL_FORMULAS[formula];
@@ -143,13 +143,6 @@ export class Composition {
     for (const k of keys) if (Math.abs(this.amount(k) - other.amount(k)) > AMOUNT_TOLERANCE) return false;
     return true;
   }
-}
-
-/** Python's `round(x)` (no digits): half to even. */
-function pyRoundHalfEven(x: number): number {
-  const r = Math.round(x);
-  if (Math.abs(x % 1) === 0.5 && r % 2 !== 0) return r - 1;
-  return r;
 }
 
 /** pymatgen `formula_double_format`. */

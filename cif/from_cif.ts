@@ -12,10 +12,10 @@
  * @module
  */
 import { Composition } from "./composition.ts";
-import { isDummySymbol, isElement } from "./elements.ts";
+import { compareElements, isDummySymbol, isElement } from "./elements.ts";
 import { Lattice, type Vec3 } from "./lattice.ts";
 import { type CifBlock, type CifValue, parseCif } from "./parse_cif.ts";
-import { pySorted } from "./python_compat.ts";
+import { pySorted, roundHalfEven } from "./python_compat.ts";
 import { type Site, Structure } from "./structure.ts";
 import { applyOp, parseXyz, type SymOp } from "./symop.ts";
 
@@ -97,12 +97,6 @@ export function parseSymbol(sym: string): string | undefined {
   return m ? m[0] : undefined;
 }
 
-/** Python `round()` to nearest, ties to even (as numpy's `np.round`). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** pymatgen `in_coord_list_pbc` / `find_in_coord_list_pbc` (first index or -1). */
 export function findInCoordListPbc(list: readonly Vec3[], c: Vec3, atol: number): number {
   for (let i = 0; i < list.length; i++) {
@@ -129,7 +123,6 @@ function compositionLess(a: Composition, b: Composition): boolean {
   return false;
 }
 
-import { compareElements } from "./elements.ts";
 function elementLt(a: string, b: string): boolean {
   return compareElements(a, b) < 0;
 }

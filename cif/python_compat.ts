@@ -63,6 +63,18 @@ function mergeSort<T>(a: T[], lt: (a: T, b: T) => boolean): T[] {
   return out;
 }
 
+/**
+ * Python's `round(x)` and numpy's `np.round` on floats: nearest integer, ties to even.
+ *
+ * @param x A float.
+ * @returns The rounded value (`2.5 → 2`, `-1.5 → -2`).
+ */
+export function roundHalfEven(x: number): number {
+  // Math.round breaks ties upwards; Python and numpy go to the even neighbour
+  if (Math.abs(x - Math.trunc(x)) === 0.5) return 2 * Math.round(x / 2);
+  return Math.round(x);
+}
+
 /** Python's `float.__repr__` / `str(float)`: shortest round-trip digits, Python's exponent rules. */
 export function pyFloatRepr(x: number): string {
   if (Number.isNaN(x)) return "nan";

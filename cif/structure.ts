@@ -8,7 +8,7 @@
  */
 import { Composition } from "./composition.ts";
 import { electronegativity, isDummySymbol } from "./elements.ts";
-import { Lattice, type Vec3 } from "./lattice.ts";
+import type { Lattice, Vec3 } from "./lattice.ts";
 import { pySorted, pyToFixed } from "./python_compat.ts";
 
 /** One site: species with occupancies, fractional coordinates, an optional label. */

@@ -11,7 +11,7 @@
 import type { Composition } from "./composition.ts";
 import type { Lattice } from "./lattice.ts";
 import { pyFloatRepr, pySorted, pyToFixed } from "./python_compat.ts";
-import { type Structure } from "./structure.ts";
+import type { Structure } from "./structure.ts";
 import { compareElements } from "./elements.ts";
 
 /** pymatgen `CifBlock.maxlen`. */

@@ -11,8 +11,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { StructureMatcher } from "../match/structure_matcher.ts";
-import type { Structure } from "../cif/structure.ts";
+import { matcherPredicate } from "../match/structure_matcher.ts";
 import { Command } from "commander";
 import { Composition } from "../cif/composition.ts";
 import { type EvalMetrics, evaluate, metricsPathFor, rowsToCsv } from "./evaluate.ts";
@@ -88,8 +87,7 @@ Examples:
       }
       const t0 = performance.now();
       // uniqueness among valid structures: pymatgen's default StructureMatcher, as upstream
-      const sm = new StructureMatcher();
-      const matcher = opts.match ? (a: Structure, b: Structure) => sm.fit(a, b) : undefined;
+      const matcher = opts.match ? matcherPredicate() : undefined;
       const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher });
       const seconds = (performance.now() - t0) / 1000;
       Deno.mkdirSync(dirname(opts.out), { recursive: true });

@@ -9,16 +9,12 @@
  * @module
  */
 import { det, dot, inv3, Lattice, type Mat3, matmul3, type Vec3 } from "../cif/lattice.ts";
+import { roundHalfEven } from "../cif/python_compat.ts";
 
 const DEG = 180 / Math.PI;
 
-/** numpy `np.round` / Python `round` on floats: half to even. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  // Math.round rounds .5 up; numpy rounds it to the even neighbour
-  if (Math.abs(x - Math.trunc(x)) === 0.5) return 2 * Math.round(x / 2);
-  return r;
-}
+/** numpy `np.round` / Python `round` on floats: half to even (shared with cif/). */
+export { roundHalfEven };
 
 /** C `round()` (Cython code in pymatgen's `coord_cython`): half away from zero. */
 export function roundHalfAway(x: number): number {

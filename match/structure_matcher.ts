@@ -433,6 +433,16 @@ function cartDists(
 }
 
 /**
+ * A matcher as the plain predicate `evaluate()` takes for uniqueness.
+ *
+ * @param matcher The matcher. @default {pymatgen's default settings}
+ * @returns `(a, b) => matcher.fit(a, b)`.
+ */
+export function matcherPredicate(matcher: StructureMatcher = new StructureMatcher()): (a: Structure, b: Structure) => boolean {
+  return (a, b) => matcher.fit(a, b);
+}
+
+/**
  * Upstream CrystaLLM's greedy uniqueness (`bin/check_valid_unique_novel.py`, commit
  * 8e81a86): structures are bucketed by their cell formula (`composition.formula`,
  * so `Na4 Cl4` and `Na1 Cl1` are different buckets), and a structure is unique when

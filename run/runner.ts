@@ -33,13 +33,7 @@ import { evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
 import { type EvalRecord, macroCsv, summarize, type Summary, summaryCsv, summaryMarkdown } from "../summarize/summarize.ts";
 import { renderReport } from "../summarize/report.ts";
 import { Composition } from "../cif/composition.ts";
-import { StructureMatcher } from "../match/structure_matcher.ts";
-
-/** Uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream's uniqueness. */
-function defaultMatcher(): (a: import("../cif/structure.ts").Structure, b: import("../cif/structure.ts").Structure) => boolean {
-  const m = new StructureMatcher();
-  return (a, b) => m.fit(a, b);
-}
+import { matcherPredicate } from "../match/structure_matcher.ts";
 
 /** Options of {@link runExperiment}. */
 export interface RunOptions extends StageOptions {
@@ -118,12 +112,17 @@ function modelOrder(spec: ExperimentSpec): string[] {
   return done;
 }
 
+/** The composition a prompt names (`data_Na2Cl2\n` → `Na2Cl2`), or null. */
+export function promptComposition(prompt: string): string | null {
+  return /^data_([A-Za-z0-9().]+)/.exec(promptText(prompt))?.[1] ?? null;
+}
+
 /** The reduced formula a prompt asks for (`data_Na2Cl2` → `NaCl`), or null. */
 export function promptFormula(prompt: string): string | null {
-  const m = /^data_([A-Za-z0-9().]+)/.exec(promptText(prompt));
-  if (!m) return null;
+  const comp = promptComposition(prompt);
+  if (!comp) return null;
   try {
-    return Composition.parse(m[1]).reducedFormula;
+    return Composition.parse(comp).reducedFormula;
   } catch {
     return null;
   }
@@ -301,7 +300,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
             params: {},
             inputs: { raw: join(base, "raw") },
             code: ["postprocess", "symmetry", "cif"],
-          }, async (out) => {
+          }, (out) => {
             const r = postprocessDir(join(base, "raw"), out, { onFailure: () => {} });
             return { n_files: r.n_files, n_failures: r.n_failures };
           }, stageOpts),
@@ -314,8 +313,8 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
             code: ["evaluate", "symmetry", "cif", "dataset", "match"],
           }, async (out) => {
             const csvPath = join(out, "eval.csv");
-            const comp = /^data_(\S+)/.exec(promptText(prompt))?.[1];
-            const r = evaluate(join(base, "processed"), { prompt: comp, matcher: defaultMatcher() });
+            // uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream
+            const r = evaluate(join(base, "processed"), { prompt: promptComposition(prompt) ?? undefined, matcher: matcherPredicate() });
             await Deno.writeTextFile(csvPath, rowsToCsv(r.rows));
             await Deno.writeTextFile(metricsPathFor(csvPath), JSON.stringify(r.metrics, null, 2) + "\n");
             return { metrics: r.metrics as unknown as Record<string, unknown> };

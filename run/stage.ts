@@ -101,7 +101,7 @@ export async function runStage(
   name: string,
   dir: string,
   spec: { params: unknown; inputs: Record<string, string>; code: string[] },
-  body: (dir: string) => Promise<Record<string, unknown>>,
+  body: (dir: string) => Promise<Record<string, unknown>> | Record<string, unknown>,
   options: StageOptions = {},
 ): Promise<{ manifest: StageManifest; skipped: boolean }> {
   const log = options.log ?? ((l: string) => console.error(l));

@@ -9,17 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "./shared.ts";
+import { type CliResult, crystallm as runCli } from "./cli.ts";
 
-async function crystallm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "tasks/crystallm.ts"), ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { CI: "" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function crystallm(...args: string[]): Promise<CliResult> {
+  return runCli(args, { CI: "" });
 }
 
 Deno.test("nacl10 (ci profile) runs end to end and matches snapshots/nacl10.ci.json; a planted regression fails", async (t) => {
