@@ -44,7 +44,11 @@ export function formatMetrics(m: EvalMetrics): string[] {
     `mean bond-length score: ${
       m.mean_bond_length_score === null ? "n/a" : m.mean_bond_length_score.toFixed(4)
     } over ${m.n_bond_length_score}`,
-    `novelty: ${m.novelty_note}`,
+    m.novelty === null || m.n_novel === null
+      ? `novelty: n/a (${m.novelty_note})`
+      : `novelty: ${
+        pct(m.n_novel, m.n_unique_greedy ?? 0)
+      } of greedy uniques; ${m.n_novel_by_composition} by composition alone [${m.novelty_note}]`,
   );
   return lines;
 }
@@ -57,14 +61,17 @@ export function formatMetrics(m: EvalMetrics): string[] {
 export function evaluateCommand(): Command {
   return new Command("evaluate")
     .description("check generated CIFs as upstream CrystaLLM does (one CSV row each) and print set metrics")
-    .argument("<dir>", "folder of post-processed *.cif files")
+    .argument("<dir>", "folder of post-processed *.cif files, or a .tar.gz of them")
     .requiredOption("--out <eval.csv>", "CSV to write; the metrics go to <name>.metrics.json beside it")
     .option("--prompt <formula>", "the prompt's formula, for the hit rate (reduced formulas compared)")
     .option(
       "--train <token_dir|cif_dir>",
-      "training set for novelty (recorded; novelty needs structure matching)",
+      "training set for novelty: token folder (train.bin), CIF folder, .tar.gz or CSV",
     )
-    .option("--no-match", "uniqueness by (formula, space group, lattice) instead of pymatgen's StructureMatcher")
+    .option(
+      "--no-match",
+      "uniqueness by (formula, space group, lattice) instead of pymatgen's StructureMatcher",
+    )
     .addHelpText(
       "after",
       `
@@ -72,38 +79,40 @@ Examples:
   $ crystallm evaluate out/gen --out out/eval.csv --prompt Na2Cl2
   $ crystallm evaluate fixtures/nacl10 --out /tmp/nacl10_eval.csv`,
     )
-    .action((dir: string, opts: { out: string; prompt?: string; train?: string; match: boolean }, cmd: Command) => {
-      try {
-        if (!Deno.statSync(dir).isDirectory) cmd.error(`error: Not a directory: ${dir}`, { exitCode: 2 });
-      } catch {
-        cmd.error(`error: Cannot read ${dir}: no such file or directory`, { exitCode: 2 });
-      }
-      if (opts.prompt) {
+    .action(
+      (dir: string, opts: { out: string; prompt?: string; train?: string; match: boolean }, cmd: Command) => {
         try {
-          Composition.parse(opts.prompt);
-        } catch (e) {
-          cmd.error(`error: Cannot read --prompt: ${(e as Error).message}`, { exitCode: 2 });
+          if (!Deno.statSync(dir).isDirectory) cmd.error(`error: Not a directory: ${dir}`, { exitCode: 2 });
+        } catch {
+          cmd.error(`error: Cannot read ${dir}: no such file or directory`, { exitCode: 2 });
         }
-      }
-      const t0 = performance.now();
-      // uniqueness among valid structures: pymatgen's default StructureMatcher, as upstream
-      const matcher = opts.match ? matcherPredicate() : undefined;
-      const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher });
-      const seconds = (performance.now() - t0) / 1000;
-      Deno.mkdirSync(dirname(opts.out), { recursive: true });
-      Deno.writeTextFileSync(opts.out, rowsToCsv(rows));
-      const metricsPath = metricsPathFor(opts.out);
-      Deno.writeTextFileSync(
-        metricsPath,
-        JSON.stringify(
-          { dir, csv: opts.out, upstream: "CrystaLLM bin/evaluate_cifs.py @ 8e81a86", seconds, ...metrics },
-          null,
-          2,
-        ) + "\n",
-      );
-      for (const l of formatMetrics(metrics)) console.log(l);
-      console.error(
-        `wrote ${rows.length} rows to ${opts.out} and metrics to ${metricsPath} (${seconds.toFixed(1)} s)`,
-      );
-    });
+        if (opts.prompt) {
+          try {
+            Composition.parse(opts.prompt);
+          } catch (e) {
+            cmd.error(`error: Cannot read --prompt: ${(e as Error).message}`, { exitCode: 2 });
+          }
+        }
+        const t0 = performance.now();
+        // uniqueness among valid structures: pymatgen's default StructureMatcher, as upstream
+        const matcher = opts.match ? matcherPredicate() : undefined;
+        const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher });
+        const seconds = (performance.now() - t0) / 1000;
+        Deno.mkdirSync(dirname(opts.out), { recursive: true });
+        Deno.writeTextFileSync(opts.out, rowsToCsv(rows));
+        const metricsPath = metricsPathFor(opts.out);
+        Deno.writeTextFileSync(
+          metricsPath,
+          JSON.stringify(
+            { dir, csv: opts.out, upstream: "CrystaLLM bin/evaluate_cifs.py @ 8e81a86", seconds, ...metrics },
+            null,
+            2,
+          ) + "\n",
+        );
+        for (const l of formatMetrics(metrics)) console.log(l);
+        console.error(
+          `wrote ${rows.length} rows to ${opts.out} and metrics to ${metricsPath} (${seconds.toFixed(1)} s)`,
+        );
+      },
+    );
 }

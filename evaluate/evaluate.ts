@@ -12,7 +12,8 @@
 import { basename, dirname, extname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { Composition } from "../cif/composition.ts";
-import { listCifFiles, readText } from "../cif/files.ts";
+import { readCifSet } from "../cif/cif_set.ts";
+import { loadTrainingSet, novelty } from "./novelty.ts";
 import type { Structure } from "../cif/structure.ts";
 
 export type { Structure };
@@ -290,7 +291,7 @@ export interface EvaluateOptions extends SensibleOptions {
    * Without it uniqueness uses (reduced formula, space group, rounded lattice parameters).
    */
   matcher?: StructureMatcherFn;
-  /** Training set (token folder or CIF folder) for novelty; recorded, novelty needs a matcher. */
+  /** Training set for novelty: a token folder (train.bin), a CIF folder, a `.tar.gz` or a CSV. */
   train?: string;
   /** Called after each file. */
   onProgress?: (done: number, total: number) => void;
@@ -332,9 +333,17 @@ export interface EvalMetrics {
   n_distinct_space_groups: number;
   /** Distinct space groups among valid structures. */
   n_distinct_space_groups_valid: number;
-  /** Novelty against `train`: not computed here (needs structure matching). */
-  novelty: null;
-  /** Why novelty is missing. */
+  /** novel / unique against `train` (upstream `check_valid_unique_novel.py`); null without it. */
+  novelty: number | null;
+  /** Training CIFs read for novelty. */
+  n_train: number | null;
+  /** Unique valid structures counted upstream's greedy way (novelty's denominator). */
+  n_unique_greedy: number | null;
+  /** Novel unique structures. */
+  n_novel: number | null;
+  /** Of those, novel because no training CIF has their cell formula. */
+  n_novel_by_composition: number | null;
+  /** How novelty was computed, or why it was not. */
   novelty_note: string;
   /** Mean bond-length score over CIFs that have one, and how many. */
   mean_bond_length_score: number | null;
@@ -417,9 +426,11 @@ export function setMetrics(
     n_distinct_space_groups: distinct(parsed.map((r) => r.sg_symbol)),
     n_distinct_space_groups_valid: distinct(vrows.map((r) => r.sg_symbol)),
     novelty: null,
-    novelty_note: options.train
-      ? `novelty against ${options.train} not computed: it needs structure matching (crystallm match)`
-      : "no --train given",
+    n_train: null,
+    n_unique_greedy: null,
+    n_novel: null,
+    n_novel_by_composition: null,
+    novelty_note: "no --train given",
     mean_bond_length_score: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
     n_bond_length_score: scores.length,
   };
@@ -444,27 +455,18 @@ export function setMetrics(
  * ```
  */
 export function evaluate(dir: string, options: EvaluateOptions = {}): EvaluateResult {
-  const files = listCifFiles([dir]);
+  const files = readCifSet(dir);
   const rows: EvalRow[] = [];
   const structures: (Structure | null)[] = [];
-  files.forEach((f, i) => {
-    let text = "";
-    try {
-      text = readText(f);
-    } catch (e) {
-      rows.push({
-        ...evaluateCif("", { ...options, file: basename(f) }),
-        error: `Cannot read ${f}: ${(e as Error).message}`,
-      });
-      structures.push(null);
-      return;
-    }
-    const { row, structure } = evaluateParsed(text, { ...options, file: basename(f) });
+  files.forEach(({ name, text }, i) => {
+    const { row, structure } = evaluateParsed(text, { ...options, file: name });
     rows.push(row);
     structures.push(structure);
     options.onProgress?.(i + 1, files.length);
   });
-  return { rows, metrics: setMetrics(rows, structures, options) };
+  const metrics = setMetrics(rows, structures, options);
+  if (options.train) Object.assign(metrics, novelty(rows, structures, loadTrainingSet(options.train)));
+  return { rows, metrics };
 }
 
 /**

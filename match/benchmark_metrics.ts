@@ -61,7 +61,7 @@ import { element } from "../cif/elements.ts";
 import type { Structure } from "../cif/structure.ts";
 import { spaceGroupOpsForCif } from "../symmetry/cif_fallback.ts";
 import { pbcShortestD2 } from "./_lattice_ops.ts";
-import { type NamedCif, readCifSet } from "./_archive.ts";
+import { type NamedCif, readCifSet } from "../cif/cif_set.ts";
 import {
   BENCHMARK_MATCHER_OPTIONS,
   StructureMatcher,

@@ -22,7 +22,7 @@ export function postprocessCommand(): Command {
     .description(
       "restore full symmetry-operator loops and drop the atomic-properties block (bin/postprocess.py)",
     )
-    .argument("<in_dir>", "folder of generated *.cif files")
+    .argument("<in_dir>", "folder of generated *.cif files, or a .tar.gz of them (upstream's format)")
     .argument("<out_dir>", "output folder (same file names, plus manifest.json)")
     .addHelpText(
       "after",

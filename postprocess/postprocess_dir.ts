@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
-import { listCifFiles, readText } from "../cif/files.ts";
+import { join } from "node:path";
+import { readCifSet } from "../cif/cif_set.ts";
 import { postprocess } from "./postprocess.ts";
 
 /** What {@link postprocessDir} did. */
@@ -28,9 +28,9 @@ export interface PostprocessDirOptions {
 }
 
 /**
- * Post-process every `*.cif` of `inDir` into `outDir` and write `manifest.json` there.
+ * Post-process every `*.cif` of `inDir` (a folder or a `.tar.gz`) into `outDir` and write `manifest.json` there.
  *
- * @param inDir Folder of generated CIFs.
+ * @param inDir Folder of generated CIFs, or a `.tar.gz` of them.
  * @param outDir Output folder (created when missing).
  * @param options Where failure messages go.
  * @returns Counts and the names of failed files.
@@ -52,12 +52,11 @@ export function postprocessDir(
   options: PostprocessDirOptions = {},
 ): PostprocessDirResult {
   const onFailure = options.onFailure ?? ((m: string) => console.log(m));
-  const files = listCifFiles([inDir]);
+  const files = readCifSet(inDir);
   Deno.mkdirSync(outDir, { recursive: true });
   const failures: string[] = [];
-  for (const f of files) {
-    const name = basename(f);
-    const r = postprocess(readText(f), { file: name });
+  for (const { name, text } of files) {
+    const r = postprocess(text, { file: name });
     if (!r.ok) {
       failures.push(name);
       onFailure(r.printed);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { sharedPath } from "../tests/shared.ts";
+import { postprocessDir } from "./postprocess_dir.ts";
 import {
   extractSpaceGroupSymbol,
   postprocess,
@@ -74,4 +75,21 @@ Deno.test("postprocess() keeps a failing CIF behind the warning comment and a P 
   const p1 =
     "data_X\n_symmetry_space_group_name_H-M 'P 1'\nloop_\n_symmetry_equiv_pos_site_id\n_symmetry_equiv_pos_as_xyz\n1 'x, y, z'\n";
   assert.equal(postprocess(p1).output, p1);
+});
+
+Deno.test("postprocessDir() reads upstream's .tar.gz of generated CIFs like a folder", () => {
+  const src = Deno.makeTempDirSync(), fromDir = Deno.makeTempDirSync(), fromTar = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${src}/a.cif`, "data_X\n");
+  Deno.copyFileSync("fixtures/nacl10/NaCl_B1_0GPa_298K.cif", `${src}/b.cif`);
+  const tgz = `${Deno.makeTempDirSync()}/gen.tar.gz`;
+  assert.ok(
+    new Deno.Command("tar", { args: ["-czf", tgz, "-C", src, "a.cif", "b.cif"] }).outputSync().success,
+  );
+  const quiet = { onFailure: () => {} };
+  const a = postprocessDir(src, fromDir, quiet), b = postprocessDir(tgz, fromTar, quiet);
+  assert.equal(b.n_files, 2);
+  assert.deepEqual(b.failures, a.failures);
+  for (const n of ["a.cif", "b.cif"]) {
+    assert.equal(Deno.readTextFileSync(`${fromTar}/${n}`), Deno.readTextFileSync(`${fromDir}/${n}`));
+  }
 });

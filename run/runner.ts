@@ -306,15 +306,21 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
           }, stageOpts),
         );
         const evalDir = join(base, "eval");
+        // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
+        const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against) : undefined;
         note(
           await runStage(`evaluate/${model}/${promptSlug(prompt)}/t${temperature}`, evalDir, {
             params: { ...spec.evaluate, prompt: promptText(prompt), checkpoint_sha256: ck.sha256 },
-            inputs: { processed: join(base, "processed") },
-            code: ["evaluate", "symmetry", "cif", "dataset", "match"],
+            inputs: { processed: join(base, "processed"), ...(noveltyTrain ? { train: noveltyTrain } : {}) },
+            code: ["evaluate", "symmetry", "cif", "dataset", "match", "postprocess"],
           }, async (out) => {
             const csvPath = join(out, "eval.csv");
             // uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream
-            const r = evaluate(join(base, "processed"), { prompt: promptComposition(prompt) ?? undefined, matcher: matcherPredicate() });
+            const r = evaluate(join(base, "processed"), {
+              prompt: promptComposition(prompt) ?? undefined,
+              matcher: matcherPredicate(),
+              train: noveltyTrain,
+            });
             await Deno.writeTextFile(csvPath, rowsToCsv(r.rows));
             await Deno.writeTextFile(metricsPathFor(csvPath), JSON.stringify(r.metrics, null, 2) + "\n");
             return { metrics: r.metrics as unknown as Record<string, unknown> };

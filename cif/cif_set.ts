@@ -1,7 +1,7 @@
 /**
  * Reading CIF sets for the CSP benchmark: a directory of `*.cif`, a `.tar.gz`
  * of them (upstream's format), or a benchmark CSV (`material_id, cif, …`, plain
- * or gzipped). Private to `match/`.
+ * or gzipped). Used by `match`, `evaluate`, `postprocess` and novelty.
  *
  * @module
  */
