@@ -199,7 +199,7 @@ function format4(v: number): string {
  * @param where File context for errors.
  * @returns The loop text, without `data_` and without a final newline.
  */
-function atomicPropsBlock(comp: Composition, where: string): string {
+export function atomicPropsBlock(comp: Composition, where = ""): string {
   const els = pySorted(comp.elements, (a, b) => compareElements(a, b) < 0);
   const symbols: string[] = [], xs: string[] = [], radii: string[] = [], ionic: string[] = [];
   for (const el of els) {

@@ -34,7 +34,14 @@ export function sampleCommand(): Command {
   return new Command("sample")
     .description("sample CIFs from a checkpoint (batched, KV cache; sample k is fixed by --seed and k)")
     .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
-    .requiredOption("--prompt <text>", "prompt text, e.g. $'data_Na2Cl2\\n', or FILE:path")
+    .requiredOption(
+      "--prompt <text>",
+      "prompt: $'data_Na2Cl2\\n' as it is, a composition (Na2Cl2, BaTiO3 → data_Ba1Ti1O3), 'Na2Cl2 Fm-3m', or FILE:path",
+    )
+    .option(
+      "--spacegroup <symbol>",
+      "space group for a composition prompt, as upstream's make_prompt_file.py (Fm-3m)",
+    )
     .option("--n <N>", "number of samples", int, 1)
     .requiredOption("--out <dir>", "output directory (sample_<k>.cif, manifest.json)")
     .option("--top-k <k>", "sample from the k most likely tokens (0 = all)", int, 10)
@@ -48,13 +55,15 @@ export function sampleCommand(): Command {
       `
 Examples:
   $ crystallm sample --ckpt out/tiny --prompt $'data_Na2Cl2\\n' --n 4 --out out/samples
-  $ crystallm sample --ckpt out/tiny/ckpt.pt --prompt FILE:prompt.txt --n 100 --top-k 10 --out out/samples`,
+  $ crystallm sample --ckpt out/tiny/ckpt.pt --prompt FILE:prompt.txt --n 100 --top-k 10 --out out/samples
+  $ crystallm sample --ckpt out/tiny --prompt BaTiO3 --spacegroup Pm-3m --n 8 --out out/batio3`,
     )
     .action(async (o, cmd: Command) => {
       try {
         const r = await generate({
           ckpt: o.ckpt,
           prompt: o.prompt,
+          spacegroup: o.spacegroup,
           out: o.out,
           num_samples: o.n,
           top_k: o.topK,

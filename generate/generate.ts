@@ -12,6 +12,8 @@ import {
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
+import { makePrompt, PromptError, promptText } from "./prompt.ts";
+export { PromptError };
 import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
 
 /** Sampling settings; names as upstream's sample.py. */
@@ -20,6 +22,8 @@ export interface GenerateOptions {
   ckpt: string;
   /** Prompt text (e.g. `data_Na2Cl2\n`), or `FILE:path` to read it from a file. */
   prompt: string;
+  /** Space group added to a composition prompt (upstream `make_prompt_file.py --spacegroup`). */
+  spacegroup?: string;
   /** Output directory for sample_<k>.cif and manifest.json. */
   out: string;
   /** Number of samples. @default {1} */
@@ -51,23 +55,18 @@ export interface GenerateResult {
   seconds: number;
 }
 
-/** Thrown for a prompt that cannot be used. */
-export class PromptError extends Error {
-  /** @param message What is wrong. */
-  constructor(message: string) {
-    super(message);
-    this.name = "PromptError";
-  }
-}
-
 /**
- * Resolve a `--prompt` argument: `FILE:path` reads the file, anything else is the text.
+ * Resolve a `--prompt` argument: `FILE:path` reads the file (used as it is, like upstream's
+ * prompt files), text starting with `data_` is used as it is, and a composition with an optional
+ * space group (`Na2Cl2`, `BaTiO3 Pm-3m`) becomes upstream's prompt ({@link promptText}).
  *
  * @param prompt The argument.
+ * @param spaceGroup A space group to add to a composition prompt (`--spacegroup`).
  * @returns The prompt text.
- * @throws {PromptError} When the file cannot be read or the text is empty.
+ * @throws {PromptError} When the file cannot be read, the text is empty, or the composition or
+ *   space group is not understood.
  */
-export async function resolvePrompt(prompt: string): Promise<string> {
+export async function resolvePrompt(prompt: string, spaceGroup?: string): Promise<string> {
   let text = prompt;
   if (prompt.startsWith("FILE:")) {
     const path = prompt.slice(5);
@@ -76,7 +75,15 @@ export async function resolvePrompt(prompt: string): Promise<string> {
     } catch {
       throw new PromptError(`Cannot read prompt file ${path}`);
     }
-  }
+    if (spaceGroup !== undefined) {
+      throw new PromptError("--spacegroup goes with a composition prompt, not FILE:");
+    }
+  } else if (spaceGroup !== undefined) {
+    if (prompt.startsWith("data_")) {
+      throw new PromptError("--spacegroup goes with a composition prompt (Na2Cl2), not with data_ text");
+    }
+    text = makePrompt(prompt.trim(), spaceGroup);
+  } else if (prompt.trim().length > 0) text = promptText(prompt);
   if (text.length === 0) throw new PromptError("Cannot sample: the prompt is empty");
   return text;
 }
@@ -110,7 +117,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     device: options.device ?? "cpu",
     dtype: options.dtype ?? "float32",
   };
-  const promptText = await resolvePrompt(options.prompt);
+  const promptText = await resolvePrompt(options.prompt, options.spacegroup);
   const runtime = loadLibrary();
   const ckptPath = await resolveCheckpointPath(options.ckpt);
   const ckptBytes = await Deno.readFile(ckptPath);

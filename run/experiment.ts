@@ -36,7 +36,14 @@ export interface DatasetSpec {
   /** Use an existing token directory (train.bin, val.bin, meta.pkl). */
   tokens?: string;
   /** Take whole CIFs from a token directory, as the seed's subset script. */
-  subset?: { in: string; n_train: number; n_val: number; min_len?: number; seed?: number; allow_fewer?: boolean };
+  subset?: {
+    in: string;
+    n_train: number;
+    n_val: number;
+    min_len?: number;
+    seed?: number;
+    allow_fewer?: boolean;
+  };
   val_fraction?: number;
   seed?: number;
   dedupe?: boolean;
@@ -89,17 +96,31 @@ export class ExperimentError extends Error {
   override name = "ExperimentError";
 }
 
-const TOP_KEYS = ["experiment", "description", "dataset", "models", "prompts", "sample", "evaluate", "snapshot", "profiles"];
+const TOP_KEYS = [
+  "experiment",
+  "description",
+  "dataset",
+  "models",
+  "prompts",
+  "sample",
+  "evaluate",
+  "snapshot",
+  "profiles",
+];
 const DATASET_KEYS = ["sources", "tokens", "subset", "val_fraction", "seed", "dedupe", "symmetrize"];
 const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures"]);
 const MODEL_KEYS = ["checkpoint", "train"];
 
 function checkKeys(obj: unknown, allowed: string[], where: string, file: string): Record<string, unknown> {
   if (obj === null || obj === undefined) return {};
-  if (typeof obj !== "object" || Array.isArray(obj)) throw new ExperimentError(`${file}: ${where} must be a mapping`);
+  if (typeof obj !== "object" || Array.isArray(obj)) {
+    throw new ExperimentError(`${file}: ${where} must be a mapping`);
+  }
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
-      throw new ExperimentError(`${file}: unknown key "${where ? where + "." : ""}${k}" (allowed: ${allowed.join(", ")})`);
+      throw new ExperimentError(
+        `${file}: unknown key "${where ? where + "." : ""}${k}" (allowed: ${allowed.join(", ")})`,
+      );
     }
   }
   return obj as Record<string, unknown>;
@@ -128,7 +149,11 @@ export function parseScalar(text: string): unknown {
  * @returns The same object.
  * @throws {ExperimentError} On a malformed override.
  */
-export function applyOverrides(raw: Record<string, unknown>, sets: string[], file: string): Record<string, unknown> {
+export function applyOverrides(
+  raw: Record<string, unknown>,
+  sets: string[],
+  file: string,
+): Record<string, unknown> {
   for (const s of sets) {
     const eq = s.indexOf("=");
     if (eq <= 0) throw new ExperimentError(`${file}: override "${s}" is not key=value`);
@@ -136,7 +161,9 @@ export function applyOverrides(raw: Record<string, unknown>, sets: string[], fil
     let obj = raw as Record<string, unknown>;
     for (const p of path.slice(0, -1)) {
       if (obj[p] === undefined || obj[p] === null) obj[p] = {};
-      if (typeof obj[p] !== "object") throw new ExperimentError(`${file}: override "${s}": ${p} is not a section`);
+      if (typeof obj[p] !== "object") {
+        throw new ExperimentError(`${file}: override "${s}": ${p} is not a section`);
+      }
       obj = obj[p] as Record<string, unknown>;
     }
     obj[path[path.length - 1]] = parseScalar(s.slice(eq + 1));
@@ -182,10 +209,15 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     models,
     prompts: prompts as string[],
     sample,
-    evaluate: { symprec: (ev.symprec as number) ?? 0.1, novelty_against: (ev.novelty_against as string) ?? null },
+    evaluate: {
+      symprec: (ev.symprec as number) ?? 0.1,
+      novelty_against: (ev.novelty_against as string) ?? null,
+    },
     snapshot: {
-      metrics: (snap.metrics as string[]) ?? ["validity", "hit_rate", "uniqueness", "formula_unique", "sg_unique"],
-      macro: (snap.macro as string[]) ?? ["validity_mean", "uniqueness_mean", "formula_unique_mean", "sg_unique_mean"],
+      metrics: (snap.metrics as string[]) ??
+        ["validity", "hit_rate", "uniqueness", "formula_unique", "sg_unique"],
+      macro: (snap.macro as string[]) ??
+        ["validity_mean", "uniqueness_mean", "formula_unique_mean", "sg_unique_mean"],
     },
     profiles: (top.profiles as Record<string, Record<string, unknown>>) ?? {},
   };
@@ -209,7 +241,9 @@ export function loadExperiment(
   try {
     text = Deno.readTextFileSync(file);
   } catch {
-    throw new ExperimentError(`Cannot read experiment ${file}: no such file (experiments live in experiments/<name>.yaml)`);
+    throw new ExperimentError(
+      `Cannot read experiment ${file}: no such file (experiments live in experiments/<name>.yaml)`,
+    );
   }
   let raw: Record<string, unknown>;
   try {
@@ -233,18 +267,4 @@ export function experimentYaml(resolved: unknown): string {
   return stringifyYaml(resolved);
 }
 
-/**
- * The `data_…\n` prompt for a prompt entry: `data_Na2Cl2\n` stays, `Na2Cl2` becomes
- * `data_Na2Cl2\n`, and `Na2Cl2 Fm-3m` adds upstream's space-group line.
- */
-export function promptText(p: string): string {
-  if (p.startsWith("data_")) return p.endsWith("\n") ? p : p + "\n";
-  const [comp, sg] = p.trim().split(/\s+/);
-  // upstream bin/make_prompt_file.py: the composition line, then the space group line when given
-  return sg ? `data_${comp}\n_symmetry_space_group_name_H-M ${sg}\n` : `data_${comp}\n`;
-}
-
-/** A file-name-safe slug of a prompt (`data_Na2Cl2\n` → `Na2Cl2`). */
-export function promptSlug(p: string): string {
-  return promptText(p).replace(/^data_/, "").trim().replace(/\n_symmetry_space_group_name_H-M /, "_").replace(/[^A-Za-z0-9_.-]/g, "-");
-}
+export { promptSlug, promptText } from "../generate/prompt.ts";

@@ -16,24 +16,34 @@ Deno.test("every experiments/*.yaml loads, with and without its ci profile", () 
 });
 
 Deno.test("loadExperiment() applies --set overrides and records them in the resolved config", () => {
-  const { spec, resolved } = loadExperiment("nacl10", { root: REPO_ROOT, sets: ["sample.n=50", "models.nacl10.train.max_iters=7"] });
+  const { spec, resolved } = loadExperiment("nacl10", {
+    root: REPO_ROOT,
+    sets: ["sample.n=50", "models.nacl10.train.max_iters=7"],
+  });
   assert.equal(spec.sample.n, 50);
   assert.equal(spec.models.nacl10.train!.max_iters, 7);
-  assert.equal(((resolved.sample as Record<string, unknown>).n), 50);
+  assert.equal((resolved.sample as Record<string, unknown>).n, 50);
   assert.equal(spec.sample.top_k, 5);
 });
 
 Deno.test("resolveExperiment() rejects unknown keys naming key and file", () => {
   assert.throws(
-    () => resolveExperiment({ models: { a: { checkpoint: "x" } }, prompts: ["NaCl"], sample: { nn: 3 } }, "bad.yaml"),
+    () =>
+      resolveExperiment(
+        { models: { a: { checkpoint: "x" } }, prompts: ["NaCl"], sample: { nn: 3 } },
+        "bad.yaml",
+      ),
     (e: Error) => e instanceof ExperimentError && /bad\.yaml: unknown key "sample\.nn"/.test(e.message),
   );
-  assert.throws(() => resolveExperiment({ models: { a: {} }, prompts: ["NaCl"] }, "bad.yaml"), /exactly one of checkpoint, train/);
+  assert.throws(
+    () => resolveExperiment({ models: { a: {} }, prompts: ["NaCl"] }, "bad.yaml"),
+    /exactly one of checkpoint, train/,
+  );
 });
 
-Deno.test("promptText() turns compositions into upstream prompts", () => {
+Deno.test("experiment prompts go through upstream's get_prompt (generate/prompt.ts)", () => {
   assert.equal(promptText("data_Na2Cl2"), "data_Na2Cl2\n");
-  assert.equal(promptText("Na2Cl2"), "data_Na2Cl2\n");
-  assert.equal(promptText("Na2Cl2 Fm-3m"), "data_Na2Cl2\n_symmetry_space_group_name_H-M Fm-3m\n");
+  assert.equal(promptText("BaTiO3"), "data_Ba1Ti1O3\n");
+  assert.ok(promptText("Na2Cl2 Fm-3m").endsWith("\n_symmetry_space_group_name_H-M Fm-3m\n"));
   assert.equal(promptSlug("data_Na2Cl2\n"), "Na2Cl2");
 });
