@@ -65,14 +65,30 @@ export class RunError extends Error {
 
 /**
  * Resolve an experiment path: `shared:<rel>` is under the shared data folder
- * (`CRYSTALLM_SHARED`, else `../shared` beside the checkout); other relative
- * paths are relative to the repository root.
+ * (`CRYSTALLM_SHARED`, else `../shared` beside the checkout); `run:<experiment>/<rel>` is an
+ * output of another experiment under the same output root (`run:demo5/train/nacl_ft/ckpt.pt`);
+ * other relative paths are relative to the repository root.
  *
  * @param p The path as written in the YAML.
+ * @param outRoot The output root for `run:` paths (default `out` in the repository).
  * @returns An absolute path.
- * @throws {RunError} When a `shared:` path is missing, saying where to put it.
+ * @throws {RunError} When a `shared:` or `run:` path is missing, saying what to do.
  */
-export function repoPath(p: string): string {
+export function repoPath(p: string, outRoot?: string): string {
+  if (p.startsWith("run:")) {
+    const rel = p.slice("run:".length);
+    const full = join(outRoot ?? resolve(REPO_ROOT, "out"), rel);
+    try {
+      Deno.statSync(full);
+    } catch {
+      const exp = rel.split("/")[0];
+      throw new RunError(
+        `Cannot find ${full}: it is an output of the ${exp} experiment; run it first with the same --out ` +
+          `(deno task crystallm run ${exp})`,
+      );
+    }
+    return full;
+  }
   if (p.startsWith("shared:")) {
     const base = Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
     const full = join(base, p.slice("shared:".length));
@@ -87,8 +103,8 @@ export function repoPath(p: string): string {
 }
 
 /** `ckpt.pt` inside a run directory, or the file itself. */
-export function checkpointFile(p: string): string {
-  const abs = repoPath(p);
+export function checkpointFile(p: string, outRoot?: string): string {
+  const abs = repoPath(p, outRoot);
   try {
     if (Deno.statSync(abs).isDirectory) return join(abs, "ckpt.pt");
   } catch {
@@ -170,7 +186,8 @@ export function flattenMetrics(summary: Summary, spec: ExperimentSpec["snapshot"
 export async function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   const log = options.log ?? ((l: string) => console.error(l));
-  const dir = join(repoPath(options.outRoot ?? "out"), spec.experiment);
+  const root = repoPath(options.outRoot ?? "out");
+  const dir = join(root, spec.experiment);
   await Deno.mkdir(dir, { recursive: true });
   if (options.resolved) await Deno.writeTextFile(join(dir, "config.resolved.yaml"), experimentYaml(options.resolved));
   const stageOpts: StageOptions = { force: options.force, log };
@@ -182,12 +199,12 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
   let tokens: string | null = null;
   if (spec.dataset) {
     const ds = spec.dataset;
-    if (ds.tokens) tokens = repoPath(ds.tokens);
+    if (ds.tokens) tokens = repoPath(ds.tokens, root);
     else {
       const dsDir = join(dir, "dataset");
       const inputs: Record<string, string> = {};
-      if (ds.sources) ds.sources.forEach((s, i) => (inputs[`source${i}`] = repoPath(s)));
-      if (ds.subset) inputs.subset_in = repoPath(ds.subset.in);
+      if (ds.sources) ds.sources.forEach((s, i) => (inputs[`source${i}`] = repoPath(s, root)));
+      if (ds.subset) inputs.subset_in = repoPath(ds.subset.in, root);
       note(
         await runStage("dataset", dsDir, { params: ds, inputs, code: ["dataset", "cif", "symmetry", "pickle"] }, async (out) => {
           if (ds.subset) {
@@ -198,10 +215,10 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
               seed: ds.subset.seed,
               allowFewer: ds.subset.allow_fewer,
             }).filter(([, v]) => v !== undefined)) as unknown as Parameters<typeof subsetTokenized>[2];
-            const m = await subsetTokenized(repoPath(ds.subset.in), out, opts);
+            const m = await subsetTokenized(repoPath(ds.subset.in, root), out, opts);
             return { subset: m as unknown as Record<string, unknown> };
           }
-          const m = await buildDataset(ds.sources!.map(repoPath), out, {
+          const m = await buildDataset(ds.sources!.map((x) => repoPath(x, root)), out, {
             valFraction: ds.val_fraction,
             seed: ds.seed,
             dedupe: ds.dedupe,
@@ -220,7 +237,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
   for (const name of modelOrder(spec)) {
     const m = spec.models[name];
     if (m.checkpoint) {
-      const path = checkpointFile(m.checkpoint);
+      const path = checkpointFile(m.checkpoint, root);
       checkpoints[name] = { path, sha256: await hashFile(path) };
       continue;
     }
@@ -228,13 +245,13 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
     const from = cfg.init_from as string | undefined;
     let initPath: string | null = null;
     if (from && from !== "scratch" && from !== "resume") {
-      initPath = checkpoints[from]?.path ?? checkpointFile(from);
+      initPath = checkpoints[from]?.path ?? checkpointFile(from, root);
       cfg.init_from = initPath;
     }
     if (!cfg.dataset) {
       if (!tokens) throw new RunError(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
       cfg.dataset = tokens;
-    } else cfg.dataset = repoPath(cfg.dataset as string);
+    } else cfg.dataset = repoPath(cfg.dataset as string, root);
     const trainDir = join(dir, "train", name);
     cfg.out_dir = trainDir;
     const inputs: Record<string, string> = { train_bin: join(cfg.dataset as string, "train.bin"), val_bin: join(cfg.dataset as string, "val.bin") };
@@ -307,7 +324,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
         );
         const evalDir = join(base, "eval");
         // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
-        const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against) : undefined;
+        const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
         note(
           await runStage(`evaluate/${model}/${promptSlug(prompt)}/t${temperature}`, evalDir, {
             params: { ...spec.evaluate, prompt: promptText(prompt), checkpoint_sha256: ck.sha256 },
