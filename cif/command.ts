@@ -7,7 +7,7 @@ import { Command, Option } from "commander";
 import { basename, join } from "node:path";
 import { listCifFiles, readText } from "./files.ts";
 import { structureFromCif } from "./from_cif.ts";
-import { spaceGroupOf } from "../symmetry/moyo.ts";
+import { spaceGroupOf } from "../symmetry/analyzer.ts";
 import { symmetrizedCif } from "../symmetry/symmetrize.ts";
 import { spaceGroupOpsForCif } from "../symmetry/cif_fallback.ts";
 

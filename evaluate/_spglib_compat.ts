@@ -10,7 +10,7 @@
  * @module
  */
 import type { Structure } from "../cif/structure.ts";
-import { speciesTypes } from "../symmetry/moyo.ts";
+import { speciesTypes } from "../symmetry/analyzer.ts";
 
 /**
  * spglib's `cel_any_overlap_with_same_type`.

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Structure } from "../cif/structure.ts";
-import { type SpaceGroupInfo, spaceGroupOf } from "../symmetry/moyo.ts";
+import { type SpaceGroupInfo, spaceGroupOf } from "../symmetry/analyzer.ts";
 import { asParsed, type ParsedCif, PyError } from "./_parse.ts";
 import { firstBlockValue } from "./_pymatgen_cif.ts";
 import { anySameTypeOverlap } from "./_spglib_compat.ts";

@@ -1,5 +1,6 @@
 /**
- * Crystal symmetry as pymatgen 2022.11.7 / spglib 2.0.2 report it, computed with moyo.
+ * Crystal symmetry as pymatgen 2022.11.7 / spglib 2.0.2 report it, computed by the TypeScript
+ * port of spglib 2.0.2 (`./spglib/`); moyo (`@spglib/moyo-wasm`) as an independent cross-check.
  *
  * ```ts
  * import { Lattice } from "../cif/lattice.ts";
@@ -16,6 +17,8 @@
  *
  * @module
  */
-export * from "./moyo.ts"; // defines: spaceGroupOf, analyzeCell, speciesTypes, hallEntry, SymmetryError
-export * from "./symmetrize.ts"; // defines: symmetrizedCif, refinedStructure
+export * from "./analyzer.ts"; // defines: spaceGroupOf, refinedCellOf, speciesTypes, hallEntry, SymmetryError
+export * from "./moyo.ts"; // defines: analyzeCell, moyoSpaceGroupOf (moyo, the cross-check)
+export * from "./symmetrize.ts"; // defines: symmetrizedCif, refinedStructure, cifWriterOps
 export * from "./space_group_ops.ts"; // defines: spaceGroupOps, spaceGroupSymbols, xyzToOp, opToXyz
+export * as spglib from "./spglib/mod.ts"; // the port: getSymmetryDataset, refineCell, findPrimitive

@@ -7,7 +7,7 @@
 import { structureFromCif } from "../cif/from_cif.ts";
 import type { Structure } from "../cif/structure.ts";
 import { readCorpus } from "../tests/corpora.ts";
-import { spaceGroupOf } from "./moyo.ts";
+import { spaceGroupOf } from "./analyzer.ts";
 import { symmetrizedCif } from "./symmetrize.ts";
 
 const structures: Structure[] = [];

@@ -5,8 +5,8 @@
  *
  * A field agrees when both sides give the same value (the bond score within 1e-9) or both
  * raise. Cases where the oracle's harness timed out (not an upstream behaviour) are counted as
- * disagreements and listed. Tolerance: ≥ 99.5 % agreement per field (98 % for the fields that
- * rest on the space-group provider, see `SG_FIELDS`); every disagreement is printed with both sides.
+ * disagreements and listed. Tolerance: ≥ 99.5 % agreement per field; every disagreement is
+ * printed with both sides.
  *
  * @module
  */
@@ -79,25 +79,9 @@ const CHECKS: Record<string, (p: ParsedCif) => unknown> = {
   is_valid: (p) => isValid(p),
 };
 
-/**
- * Fields that rest on the space group found at symprec 0.1. It comes from symmetry/moyo.ts
- * (moyo-wasm 0.15), not spglib 2.0.2: moyo-wasm takes no angle tolerance (pymatgen passes
- * spglib angle_tolerance=5°, which turns two near-rhombohedral C2/m cells into R-3m) and picks a
- * different group on two more cells. Until that provider matches spglib these fields are held
- * to 98 % here and the shortfall is printed; all other fields are held to 99.5 %.
- */
-const SG_FIELDS = new Set([
-  "is_space_group_consistent",
-  "is_valid",
-  "sg_number",
-  "sg_symbol",
-  "evaluate_cifs_is_valid",
-]);
-const SG_NOTE =
-  "space groups come from symmetry/moyo.ts (moyo-wasm: no spglib angle_tolerance=5°, other picks on near-degenerate cells)";
-
-function threshold(field: string): number {
-  return SG_FIELDS.has(field) ? 0.98 : 0.995;
+/** Every field is held to the issue's 99.5 % (space groups from the spglib 2.0.2 port). */
+function threshold(_field: string): number {
+  return 0.995;
 }
 
 Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracle cases (≥ 99.5 % per field)", () => {
@@ -121,9 +105,6 @@ Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracl
       }
       report.push(`${which}.${name}: ${agree}/${cases.length}`, ...diffs);
       if (which === "checks_postprocessed" && agree < threshold(name) * cases.length) failing.push(name);
-      if (which === "checks_postprocessed" && agree < 0.995 * cases.length) {
-        report.push(`  ^ BELOW the 99.5 % target: ${SG_NOTE}`);
-      }
     }
   }
   // parse fields of Structure.from_str and evaluate_cifs.py on the post-processed CIF
@@ -167,7 +148,6 @@ Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracl
     });
     report.push(`parse.${name}: ${agree}/${n}`, ...diffs);
     if (agree < threshold(name) * n) failing.push(name);
-    if (agree < 0.995 * n) report.push(`  ^ BELOW the 99.5 % target: ${SG_NOTE}`);
   }
   console.log(report.join("\n"));
   assert.deepEqual(failing, [], `fields below 99.5 % agreement: ${failing.join(", ")}`);

@@ -8,16 +8,17 @@
  *   (`oracle/tokenizer/preprocessed.jsonl`);
  * - both against live pymatgen (`tests/pymatgen.ts`) on perov_5, carbon_24 and AFLOW prototypes.
  *
- * Each metric is printed as agreement %, with the first disagreements. The asserted floors are
- * regression guards at the measured level; the issue's target is 99% (see the closing note of
- * issue 2 for the gap and its reasons: moyo's setting/origin choices and its angle tolerance
- * differ from spglib's).
+ * Each metric is printed as agreement %, with the first disagreements, and held to the issue's
+ * 99% (space groups and symmetrized text come from the spglib 2.0.2 port, `symmetry/spglib/`).
+ * On the oracle, `raw_cif` is rounded to 8 decimals while `orig_cif` was written from the
+ * unrounded structure: pymatgen itself reproduces 105/120 there, so that comparison is held to
+ * 85% and its last-digit differences are printed.
  */
 import assert from "node:assert/strict";
 import { Lattice } from "../../cif/lattice.ts";
 import { Structure } from "../../cif/structure.ts";
 import { structureFromCif } from "../../cif/from_cif.ts";
-import { spaceGroupOf } from "../../symmetry/moyo.ts";
+import { spaceGroupOf } from "../../symmetry/analyzer.ts";
 import { symmetrizedCif } from "../../symmetry/symmetrize.ts";
 import { readCorpus } from "../corpora.ts";
 import { hasPymatgen, pymatgenReference } from "../pymatgen.ts";
@@ -78,7 +79,7 @@ Deno.test("spaceGroupOf() agrees with pymatgen on the oracle's generated CIFs", 
   console.log(`space group (cases.jsonl): ${pct(same, n)}`);
   if (diffs.length) console.log("  " + diffs.slice(0, 20).join("\n  "));
   assert.ok(n > 100, `only ${n} readable cases`);
-  assert.ok(same / n >= 0.97, `space-group parity ${same}/${n} below the 97% floor`);
+  assert.ok(same / n >= 0.99, `space-group parity ${same}/${n} below 99%`);
 });
 
 Deno.test("symmetrizedCif() reproduces the oracle's orig_cif from raw_cif", () => {
@@ -107,12 +108,12 @@ Deno.test("symmetrizedCif() reproduces the oracle's orig_cif from raw_cif", () =
     }`,
   );
   if (diffs.length) console.log("  " + diffs.slice(0, 20).join("\n  "));
-  assert.ok(sgSame / rows.length >= 0.9, `symbol/number ${sgSame}/${rows.length} below the 90% floor`);
-  assert.ok(same / rows.length >= 0.5, `symmetrized text ${same}/${rows.length} below the 50% floor`);
+  assert.ok(sgSame / rows.length >= 0.99, `symbol/number ${sgSame}/${rows.length} below 99%`);
+  assert.ok(same / rows.length >= 0.85, `symmetrized text ${same}/${rows.length} below the 85% floor`);
 });
 
 Deno.test({
-  name: "spaceGroupOf() and symmetrizedCif() agree with live pymatgen on perov_5, carbon_24 and AFLOW",
+  name: "spaceGroupOf() and symmetrizedCif() agree with live pymatgen on perov_5, carbon_24, AFLOW and the oracle raw CIFs",
   ignore: !HAVE && !Deno.env.get("CI"),
   async fn() {
     const cifs: [string, string][] = [];
@@ -124,6 +125,11 @@ Deno.test({
     );
     for (const row of readCorpus("data/aflow-prototypes/prototypes.csv.gz")) {
       cifs.push([`aflow:${row.id}`, row.cif]);
+    }
+    // the oracle's raw CIFs, against pymatgen run on the same text (not the unrounded orig_cif)
+    for (const l of Deno.readTextFileSync(sharedPath("oracle/tokenizer/preprocessed.jsonl")).trim().split("\n")) {
+      const r = JSON.parse(l) as { id: string; raw_cif: string };
+      cifs.push([`oracle:${r.id}`, r.raw_cif]);
     }
     const ref = await pymatgenReference(cifs, true);
     const stats: Record<string, { n: number; formula: number; sg: number; text: number }> = {};
@@ -163,7 +169,7 @@ Deno.test({
     );
     if (diffs.length) console.log("  " + diffs.slice(0, 30).join("\n  "));
     assert.ok(formula / n >= 0.99, `formula parity ${formula}/${n} below 99%`);
-    assert.ok(sg / n >= 0.95, `space-group parity ${sg}/${n} below the 95% floor`);
-    assert.ok(text / n >= 0.58, `symmetrized-CIF parity ${text}/${n} below the 58% floor`);
+    assert.ok(sg / n >= 0.99, `space-group parity ${sg}/${n} below 99%`);
+    assert.ok(text / n >= 0.99, `symmetrized-CIF parity ${text}/${n} below 99%`);
   },
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { Lattice } from "../cif/lattice.ts";
 import { type Site, Structure } from "../cif/structure.ts";
-import { analyzeCell, hallEntry, spaceGroupOf, speciesTypes, SymmetryError } from "./moyo.ts";
+import { hallEntry, spaceGroupOf, speciesTypes, SymmetryError } from "./analyzer.ts";
+import { analyzeCell, moyoSpaceGroupOf } from "./moyo.ts";
 
 function site(el: string, frac: [number, number, number], occ = 1): Site {
   return { species: [[el, occ]], frac };
@@ -119,4 +120,24 @@ Deno.test("spaceGroupOf() turns bad input into SymmetryError", async (t) => {
       SymmetryError,
     );
   });
+});
+
+Deno.test("moyo and the spglib port agree on the space group of the AFLOW prototypes and perov_5", async () => {
+  const { testCells } = await import("../tests/spglib.ts");
+  let n = 0, same = 0;
+  const diffs: string[] = [];
+  for (const c of testCells(60).filter((c) => !c.id.startsWith("carbon_24"))) {
+    const s = new Structure(
+      new Lattice(c.lattice as [[number, number, number], [number, number, number], [number, number, number]]),
+      c.positions.map((p, i) => ({ species: [[`X${c.numbers[i]}`, 1]] as [string, number][], frac: p as [number, number, number] })),
+    );
+    n++;
+    // moyo has no angle tolerance: compare at spglib's default (angle tolerance off)
+    const ours = spaceGroupOf(s, { symprec: 0.1, angleTolerance: -1 }).number;
+    const theirs = moyoSpaceGroupOf(s, 0.1).number;
+    if (ours === theirs) same++;
+    else diffs.push(`${c.id}: spglib port ${ours}, moyo ${theirs}`);
+  }
+  console.log(`moyo vs spglib port: ${same}/${n}`, diffs.slice(0, 10));
+  assert.ok(same / n >= 0.97, `${same}/${n}`);
 });

@@ -1,0 +1,394 @@
+/**
+ * The public entry points of spglib's `spglib.c` (spglib by Atsushi Togo, BSD-3-Clause; see
+ * ./README.md) in TypeScript: the symmetry dataset, refined / standardized cells, symmetry
+ * operations and the primitive cell, plus a python-spglib-shaped API ({@link getSymmetryDataset},
+ * {@link refineCell}) for the rest of the project.
+ *
+ * The C-shaped functions take lattices with basis vectors as COLUMNS (spglib's C layout); the
+ * python-shaped ones take and give ROWS, like python spglib.
+ *
+ * @module
+ */
+import type { Cell, IMat3, Mat3, Vec3 } from "./types.ts";
+import { celAllocCell, celAnyOverlapWithSameType, celSetCell } from "./cell.ts";
+import { matInverseMatrixD3, matMultiplyMatrixD3, matTransposeMatrixD3 } from "./mathfunc.ts";
+import { ptgGetPointgroup } from "./pointgroup.ts";
+import type { Primitive } from "./primitive.ts";
+import type { Spacegroup } from "./spacegroup.ts";
+import { spaTransformFromPrimitive, spaTransformToPrimitive } from "./spacegroup.ts";
+import { Centering, spgdbGetSpacegroupType } from "./spg_database.ts";
+import { detDetermineAll } from "./determination.ts";
+import type { ExactStructure } from "./refinement.ts";
+
+/** spglib `SpglibDataset`, camelCased (lattices as columns). */
+export interface SpglibDataset {
+  spacegroupNumber: number;
+  hallNumber: number;
+  internationalSymbol: string;
+  hallSymbol: string;
+  choice: string;
+  /** (a b c)_input = (a b c)_bravais · transformationMatrix. */
+  transformationMatrix: Mat3;
+  originShift: Vec3;
+  nOperations: number;
+  rotations: IMat3[];
+  translations: Vec3[];
+  nAtoms: number;
+  /** Wyckoff letter indices (0 = a). */
+  wyckoffs: number[];
+  siteSymmetrySymbols: string[];
+  equivalentAtoms: number[];
+  crystallographicOrbits: number[];
+  primitiveLattice: Mat3;
+  mappingToPrimitive: number[];
+  nStdAtoms: number;
+  stdLattice: Mat3;
+  stdTypes: number[];
+  stdPositions: Vec3[];
+  stdRotationMatrix: Mat3;
+  stdMappingToPrimitive: number[];
+  pointgroupSymbol: string;
+}
+
+/** A cell as C spglib's API takes it (lattice basis vectors as columns). */
+export interface SpglibCell {
+  lattice: Mat3;
+  position: Vec3[];
+  types: number[];
+}
+
+/** spglib `spg_get_dataset` / `spgat_get_dataset`: the symmetry dataset, or null on failure. */
+export function spgGetDataset(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  symprec: number,
+  angleTolerance = -1.0,
+): SpglibDataset | null {
+  return getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
+}
+
+/** spglib `spgat_get_dataset` (same as {@link spgGetDataset} with an explicit angle tolerance). */
+export const spgatGetDataset = spgGetDataset;
+
+/** spglib `spg_get_dataset_with_hall_number` / `spgat_…`: the dataset in a given Hall setting. */
+export function spgGetDatasetWithHallNumber(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  hallNumber: number,
+  symprec: number,
+  angleTolerance = -1.0,
+): SpglibDataset | null {
+  return getDataset(lattice, position, types, numAtom, hallNumber, symprec, angleTolerance);
+}
+
+/** spglib `spg_get_symmetry` / `spgat_get_symmetry` (`get_symmetry_from_dataset`): rotations and translations, or null. */
+export function spgGetSymmetry(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  symprec: number,
+  angleTolerance = -1.0,
+): { rotation: IMat3[]; translation: Vec3[] } | null {
+  const dataset = getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
+  if (dataset === null) return null;
+  return { rotation: dataset.rotations, translation: dataset.translations };
+}
+
+/** spglib `spg_refine_cell` / `spgat_refine_cell`: the idealized standardized conventional cell, or null. */
+export function spgRefineCell(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  symprec: number,
+  angleTolerance = -1.0,
+): SpglibCell | null {
+  return standardizeCell(lattice, position, types, numAtom, symprec, angleTolerance);
+}
+
+/** spglib `spg_find_primitive` / `spgat_find_primitive`: the idealized standardized primitive cell, or null. */
+export function spgFindPrimitive(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  symprec: number,
+  angleTolerance = -1.0,
+): SpglibCell | null {
+  return standardizePrimitive(lattice, position, types, numAtom, symprec, angleTolerance);
+}
+
+/** spglib `spg_standardize_cell` / `spgat_standardize_cell`. */
+export function spgStandardizeCell(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  toPrimitive: number,
+  noIdealize: number,
+  symprec: number,
+  angleTolerance = -1.0,
+): SpglibCell | null {
+  if (toPrimitive) {
+    return noIdealize
+      ? getStandardizedCell(lattice, position, types, numAtom, 1, symprec, angleTolerance)
+      : standardizePrimitive(lattice, position, types, numAtom, symprec, angleTolerance);
+  }
+  return noIdealize
+    ? getStandardizedCell(lattice, position, types, numAtom, 0, symprec, angleTolerance)
+    : standardizeCell(lattice, position, types, numAtom, symprec, angleTolerance);
+}
+
+/** spglib `get_dataset`. */
+function getDataset(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  hallNumber: number,
+  symprec: number,
+  angleTolerance: number,
+): SpglibDataset | null {
+  const cell = celAllocCell(numAtom);
+  if (cell === null) return null;
+  celSetCell(cell, lattice, position, types);
+  if (celAnyOverlapWithSameType(cell, symprec)) return null;
+  const container = detDetermineAll(cell, hallNumber, symprec, angleTolerance);
+  if (container === null) return null;
+  return setDataset(cell, container.primitive, container.spacegroup, container.exactStructure);
+}
+
+/** spglib `set_dataset`. */
+function setDataset(
+  cell: Cell,
+  primitive: Primitive,
+  spacegroup: Spacegroup,
+  exstr: ExactStructure,
+): SpglibDataset | null {
+  const invLat = matInverseMatrixD3(spacegroup.bravaisLattice, 0);
+  if (invLat === null || primitive.cell === null) return null;
+  const pointgroup = ptgGetPointgroup(spacegroup.pointgroupNumber);
+  const sym = exstr.symmetry;
+  const bravais = exstr.bravais;
+  return {
+    spacegroupNumber: spacegroup.number,
+    hallNumber: spacegroup.hallNumber,
+    internationalSymbol: spacegroup.internationalShort,
+    hallSymbol: spacegroup.hallSymbol,
+    choice: spacegroup.choice,
+    transformationMatrix: matMultiplyMatrixD3(invLat, cell.lattice),
+    originShift: spacegroup.originShift.slice(),
+    nOperations: sym.size,
+    rotations: sym.rot.slice(0, sym.size).map((r) => r.map((x) => x.slice())),
+    translations: sym.trans.slice(0, sym.size).map((t) => t.slice()),
+    nAtoms: cell.size,
+    wyckoffs: exstr.wyckoffs.slice(0, cell.size),
+    siteSymmetrySymbols: exstr.siteSymmetrySymbols.slice(0, cell.size),
+    equivalentAtoms: exstr.equivalentAtoms.slice(0, cell.size),
+    crystallographicOrbits: exstr.crystallographicOrbits.slice(0, cell.size),
+    primitiveLattice: primitive.cell.lattice.map((r) => r.slice()),
+    mappingToPrimitive: primitive.mappingTable.slice(0, cell.size),
+    nStdAtoms: bravais.size,
+    stdLattice: bravais.lattice.map((r) => r.slice()),
+    stdTypes: bravais.types.slice(0, bravais.size),
+    stdPositions: bravais.position.slice(0, bravais.size).map((p) => p.slice()),
+    stdRotationMatrix: exstr.rotation.map((r) => r.slice()),
+    stdMappingToPrimitive: exstr.stdMappingToPrimitive.slice(0, bravais.size),
+    pointgroupSymbol: pointgroup.symbol,
+  };
+}
+
+/** spglib `standardize_cell`: the dataset's standardized cell. */
+function standardizeCell(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  symprec: number,
+  angleTolerance: number,
+): SpglibCell | null {
+  const dataset = getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
+  if (dataset === null) return null;
+  return { lattice: dataset.stdLattice, position: dataset.stdPositions, types: dataset.stdTypes };
+}
+
+/** spglib `standardize_primitive`: the primitive cell of the dataset's standardized cell. */
+function standardizePrimitive(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  symprec: number,
+  angleTolerance: number,
+): SpglibCell | null {
+  const dataset = getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
+  if (dataset === null) return null;
+  const centering = getCentering(dataset.hallNumber);
+  if (centering === Centering.CENTERING_ERROR) return null;
+  const bravais = celAllocCell(dataset.nStdAtoms);
+  if (bravais === null) return null;
+  celSetCell(bravais, dataset.stdLattice, dataset.stdPositions, dataset.stdTypes);
+  const identity: Mat3 = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  const prim = spaTransformToPrimitive(bravais, identity, centering, symprec);
+  if (prim === null) return null;
+  return cellOut(prim.cell);
+}
+
+/** spglib `get_standardized_cell`: the standardized cell (or its primitive) without idealization. */
+function getStandardizedCell(
+  lattice: Mat3,
+  position: Vec3[],
+  types: number[],
+  numAtom: number,
+  toPrimitive: number,
+  symprec: number,
+  angleTolerance: number,
+): SpglibCell | null {
+  const dataset = getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
+  if (dataset === null) return null;
+  const centering = getCentering(dataset.hallNumber);
+  if (centering === Centering.CENTERING_ERROR) return null;
+  const cell = celAllocCell(numAtom);
+  if (cell === null) return null;
+  celSetCell(cell, lattice, position, types);
+  const prim = spaTransformToPrimitive(cell, dataset.transformationMatrix, centering, symprec);
+  if (prim === null) return null;
+  for (let i = 0; i < cell.size; i++) {
+    if (prim.mappingTable[i] !== dataset.mappingToPrimitive[i]) return null;
+  }
+  if (toPrimitive) return cellOut(prim.cell);
+  const std = spaTransformFromPrimitive(prim.cell, centering, symprec);
+  return std === null ? null : cellOut(std);
+}
+
+/** spglib `get_centering`. */
+function getCentering(hallNumber: number): Centering {
+  return spgdbGetSpacegroupType(hallNumber).centering;
+}
+
+function cellOut(c: Cell): SpglibCell {
+  return {
+    lattice: c.lattice.map((r) => r.slice()),
+    position: c.position.slice(0, c.size).map((p) => p.slice()),
+    types: c.types.slice(0, c.size),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// python spglib's layout (lattice rows in and out)
+
+/** A cell in python spglib's layout: lattice ROWS a, b, c. */
+export interface PyCell {
+  lattice: number[][];
+  positions: number[][];
+  numbers: number[];
+}
+
+/** python spglib 2.0.2's `get_symmetry_dataset` dictionary (lattices as rows). */
+export interface PySymmetryDataset {
+  number: number;
+  hall_number: number;
+  international: string;
+  hall: string;
+  choice: string;
+  transformation_matrix: number[][];
+  origin_shift: number[];
+  rotations: number[][][];
+  translations: number[][];
+  wyckoffs: string[];
+  site_symmetry_symbols: string[];
+  crystallographic_orbits: number[];
+  equivalent_atoms: number[];
+  primitive_lattice: number[][];
+  mapping_to_primitive: number[];
+  std_lattice: number[][];
+  std_types: number[];
+  std_positions: number[][];
+  std_rotation_matrix: number[][];
+  std_mapping_to_primitive: number[];
+  pointgroup: string;
+}
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/**
+ * python spglib's `get_symmetry_dataset(cell, symprec, angle_tolerance)` (spglib `spg_get_dataset`):
+ * the dataset with python's keys and layout, or null when spglib finds none.
+ */
+export function getSymmetryDataset(
+  cell: PyCell,
+  symprec = 1e-5,
+  angleTolerance = -1.0,
+): PySymmetryDataset | null {
+  const d = spgGetDataset(
+    matTransposeMatrixD3(cell.lattice),
+    cell.positions,
+    cell.numbers,
+    cell.numbers.length,
+    symprec,
+    angleTolerance,
+  );
+  if (d === null) return null;
+  return {
+    number: d.spacegroupNumber,
+    hall_number: d.hallNumber,
+    international: d.internationalSymbol.trim(),
+    hall: d.hallSymbol.trim(),
+    choice: d.choice.trim(),
+    transformation_matrix: d.transformationMatrix,
+    origin_shift: d.originShift,
+    rotations: d.rotations,
+    translations: d.translations,
+    wyckoffs: d.wyckoffs.map((w) => LETTERS[w] ?? ""),
+    site_symmetry_symbols: d.siteSymmetrySymbols.map((s) => s.trim()),
+    crystallographic_orbits: d.crystallographicOrbits,
+    equivalent_atoms: d.equivalentAtoms,
+    primitive_lattice: matTransposeMatrixD3(d.primitiveLattice),
+    mapping_to_primitive: d.mappingToPrimitive,
+    std_lattice: matTransposeMatrixD3(d.stdLattice),
+    std_types: d.stdTypes,
+    std_positions: d.stdPositions,
+    std_rotation_matrix: d.stdRotationMatrix,
+    std_mapping_to_primitive: d.stdMappingToPrimitive,
+    pointgroup: d.pointgroupSymbol.trim(),
+  };
+}
+
+/**
+ * python spglib's `refine_cell(cell, symprec, angle_tolerance)` (spglib `spg_refine_cell`): the
+ * idealized standardized conventional cell (lattice rows), or null.
+ */
+export function refineCell(cell: PyCell, symprec = 1e-5, angleTolerance = -1.0): PyCell | null {
+  const r = spgRefineCell(
+    matTransposeMatrixD3(cell.lattice),
+    cell.positions,
+    cell.numbers,
+    cell.numbers.length,
+    symprec,
+    angleTolerance,
+  );
+  if (r === null) return null;
+  return { lattice: matTransposeMatrixD3(r.lattice), positions: r.position, numbers: r.types };
+}
+
+/**
+ * python spglib's `find_primitive(cell, symprec, angle_tolerance)` (spglib `spg_find_primitive`):
+ * the idealized standardized primitive cell (lattice rows), or null.
+ */
+export function findPrimitive(cell: PyCell, symprec = 1e-5, angleTolerance = -1.0): PyCell | null {
+  const r = spgFindPrimitive(
+    matTransposeMatrixD3(cell.lattice),
+    cell.positions,
+    cell.numbers,
+    cell.numbers.length,
+    symprec,
+    angleTolerance,
+  );
+  if (r === null) return null;
+  return { lattice: matTransposeMatrixD3(r.lattice), positions: r.position, numbers: r.types };
+}

@@ -1,0 +1,58 @@
+/**
+ * Shared types of the TypeScript reimplementation of spglib 2.0.2's symmetry finder and
+ * standardization (the algorithm of spglib by Atsushi Togo, BSD-3-Clause; see ./README.md).
+ *
+ * Layout follows spglib so that its algorithm reads across: a matrix is row-major `m[i][j]`,
+ * and a lattice holds the basis vectors a, b, c as its COLUMNS (`lattice[k][0]` is a_k), the
+ * opposite of `cif/lattice.ts`, whose rows are the vectors.
+ *
+ * @module
+ */
+
+/** 3-vector of doubles. */
+export type Vec3 = number[];
+/** 3×3 double matrix, row-major; lattices keep basis vectors as columns. */
+export type Mat3 = number[][];
+/** 3×3 integer matrix, row-major. */
+export type IMat3 = number[][];
+
+/** spglib `Cell` (aperiodic_axis is always -1 here: bulk crystals only). */
+export interface Cell {
+  /** Number of atoms. */
+  size: number;
+  /** Basis vectors as columns. */
+  lattice: Mat3;
+  /** Integer atom types, one per atom. */
+  types: number[];
+  /** Fractional positions, one per atom. */
+  position: Vec3[];
+}
+
+/** spglib `Symmetry`: space-group operations x' = rot·x + trans. */
+export interface Symmetry {
+  size: number;
+  rot: IMat3[];
+  trans: Vec3[];
+}
+
+/** spglib `PointSymmetry`: rotations only. */
+export interface PointSymmetry {
+  size: number;
+  rot: IMat3[];
+}
+
+/** spglib `VecDBL`. */
+export interface VecDBL {
+  size: number;
+  vec: Vec3[];
+}
+
+/** A new cell with copies of the arrays. */
+export function cloneCell(c: Cell): Cell {
+  return {
+    size: c.size,
+    lattice: c.lattice.map((r) => r.slice()),
+    types: c.types.slice(),
+    position: c.position.map((p) => p.slice()),
+  };
+}
