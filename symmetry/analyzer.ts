@@ -58,7 +58,6 @@ export function hallEntry(hallNumber: number): HallEntry {
   return e;
 }
 
-
 /** A space-group operation on fractional coordinates: x' = R·x + t. */
 export interface SpaceGroupOperation {
   /** Integer rotation matrix, row-major. */
@@ -158,7 +157,9 @@ export function spglibCell(
   const [a, b, c] = lattice;
   const det = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
     a[2] * (b[0] * c[1] - b[1] * c[0]);
-  if (!(Math.abs(det) > 1e-8)) throw new SymmetryError(`Cannot analyze symmetry: singular lattice (volume ${det})`);
+  if (!(Math.abs(det) > 1e-8)) {
+    throw new SymmetryError(`Cannot analyze symmetry: singular lattice (volume ${det})`);
+  }
   const { types, uniqueSpecies } = speciesTypes(structure.sites);
   return { cell: { lattice, positions, numbers: types }, types, uniqueSpecies };
 }
@@ -192,7 +193,11 @@ export function spaceGroupOf(structure: Structure, options: SpaceGroupOptions = 
   } catch (e) {
     throw new SymmetryError(`Cannot analyze symmetry: ${(e as Error).message}`, { cause: e });
   }
-  if (d === null) throw new SymmetryError("Cannot analyze symmetry: spglib finds no space group (symmetry dataset is None)");
+  if (d === null) {
+    throw new SymmetryError(
+      "Cannot analyze symmetry: spglib finds no space group (symmetry dataset is None)",
+    );
+  }
   return {
     number: d.number,
     symbol: d.international,

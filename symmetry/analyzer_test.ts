@@ -128,8 +128,13 @@ Deno.test("moyo and the spglib port agree on the space group of the AFLOW protot
   const diffs: string[] = [];
   for (const c of testCells(60).filter((c) => !c.id.startsWith("carbon_24"))) {
     const s = new Structure(
-      new Lattice(c.lattice as [[number, number, number], [number, number, number], [number, number, number]]),
-      c.positions.map((p, i) => ({ species: [[`X${c.numbers[i]}`, 1]] as [string, number][], frac: p as [number, number, number] })),
+      new Lattice(
+        c.lattice as [[number, number, number], [number, number, number], [number, number, number]],
+      ),
+      c.positions.map((p, i) => ({
+        species: [[`X${c.numbers[i]}`, 1]] as [string, number][],
+        frac: p as [number, number, number],
+      })),
     );
     n++;
     // moyo has no angle tolerance: compare at spglib's default (angle tolerance off)

@@ -66,7 +66,10 @@ export function analyzeCell(cell: MoyoCellInput, symprec: number): MoyoDataset {
  * @returns ITA number and Hall number in moyo's `"Spglib"` setting.
  * @throws {SymmetryError} When the input is degenerate or moyo fails.
  */
-export function moyoSpaceGroupOf(structure: Structure, symprec = 0.1): { number: number; hallNumber: number } {
+export function moyoSpaceGroupOf(
+  structure: Structure,
+  symprec = 0.1,
+): { number: number; hallNumber: number } {
   const d = analyzeCell({
     lattice: structure.lattice.matrix,
     positions: structure.sites.map((s) => s.frac as Vec3),
@@ -74,4 +77,3 @@ export function moyoSpaceGroupOf(structure: Structure, symprec = 0.1): { number:
   }, symprec);
   return { number: d.number, hallNumber: d.hall_number };
 }
-

@@ -21,7 +21,7 @@ import { limitDenominator } from "../cif/symop.ts";
 import { type Site, siteElectroneg, Structure } from "../cif/structure.ts";
 import { type AtomSiteRow, occupancyString, renderCifWriter } from "../cif/write_cif.ts";
 import { pySorted } from "../cif/python_compat.ts";
-import { refinedCellOf, type SpaceGroupInfo, spaceGroupOf, SymmetryError } from "./analyzer.ts";
+import { type SpaceGroupInfo, spaceGroupOf, SymmetryError } from "./analyzer.ts";
 import { opToXyz } from "./space_group_ops.ts";
 
 /** Options for `symmetrizedCif` and `refinedStructure`. */
@@ -60,12 +60,15 @@ export interface RefinedResult {
 export function refinedStructure(structure: Structure, options: SymmetrizeOptions = {}): RefinedResult {
   const opts = { symprec: options.symprec ?? 0.1, angleTolerance: options.angleTolerance ?? 5 };
   const sg = spaceGroupOf(structure, opts);
-  const { cell, uniqueSpecies } = refinedCellOf(structure, opts);
-  const sites: Site[] = cell.positions.map((p, i) => ({
-    species: uniqueSpecies[cell.numbers[i] - 1],
+  // spglib's refine_cell is its dataset's standardized cell (spglib.c standardize_cell copies
+  // std_lattice, std_positions, std_types), so the analysis above already holds it
+  const d = sg.dataset;
+  const sites: Site[] = d.std_positions.map((p, i) => ({
+    species: sg.uniqueSpecies[d.std_types[i] - 1],
     frac: [p[0], p[1], p[2]] as Vec3,
   }));
-  const refined = new Structure(new Lattice(cell.lattice.map((r) => [r[0], r[1], r[2]]) as Mat3), sites).sorted();
+  const refined = new Structure(new Lattice(d.std_lattice.map((r) => [r[0], r[1], r[2]]) as Mat3), sites)
+    .sorted();
   return { symbol: sg.symbol, number: sg.number, refined };
 }
 

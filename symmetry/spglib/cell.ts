@@ -83,9 +83,10 @@ export function celIsOverlap(a: Vec3, b: Vec3, lattice: Mat3, symprec: number): 
   let d0 = a[0] - b[0];
   let d1 = a[1] - b[1];
   let d2 = a[2] - b[2];
-  d0 -= matNint(d0);
-  d1 -= matNint(d1);
-  d2 -= matNint(d2);
+  // mat_Nint inlined (hot path): round half away from zero
+  d0 -= d0 < 0 ? Math.trunc(d0 - 0.5) : Math.trunc(d0 + 0.5);
+  d1 -= d1 < 0 ? Math.trunc(d1 - 0.5) : Math.trunc(d1 + 0.5);
+  d2 -= d2 < 0 ? Math.trunc(d2 - 0.5) : Math.trunc(d2 + 0.5);
   const x = lattice[0][0] * d0 + lattice[0][1] * d1 + lattice[0][2] * d2;
   const y = lattice[1][0] * d0 + lattice[1][1] * d1 + lattice[1][2] * d2;
   const z = lattice[2][0] * d0 + lattice[2][1] * d1 + lattice[2][2] * d2;

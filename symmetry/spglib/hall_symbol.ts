@@ -16,12 +16,12 @@ import { celIsOverlap } from "./cell.ts";
 import {
   matCastMatrix3iTo3d,
   matCheckIdentityMatrixI3,
+  matDmod1,
   matGetDeterminantI3,
   matGetSimilarMatrixD3,
   matMultiplyMatrixD3,
   matMultiplyMatrixVectorD3,
   matMultiplyMatrixVectorId3,
-  matDmod1,
 } from "./mathfunc.ts";
 import { Centering, spgdbGetOperation, spgdbGetOperationIndex } from "./spg_database.ts";
 import tables from "./data/hall_symbol_tables.json" with { type: "json" };

@@ -204,19 +204,26 @@ function getWyckoffNotation(
     for (let j = 0; j < 3; j++) p[j] += convSym.trans[i][j];
     posRot.push(p);
   }
+  // Same decisions as spglib's triple loop, with its pure sub-results computed once: which images
+  // overlap (independent of the Wyckoff position tried), and per position which images it fixes.
+  // A position whose multiplicity is not the reference one can never be chosen, so it is skipped.
+  const n = posRot.length;
+  let overlaps: boolean[][] | null = null;
   const [start, count] = ssmdbGetWyckoffIndices(hallNumber);
   for (let i = 0; i < count; i++) {
     const { rot, trans, multiplicity } = ssmdbGetCoordinate(start + i);
-    for (let j = 0; j < posRot.length; j++) {
+    if (multiplicity !== refMultiplicity) continue;
+    overlaps ??= posRot.map((a) => posRot.map((b) => celIsOverlap(a, b, bravaisLattice, symprec)));
+    const fixed = posRot.map((p) => {
+      const orbit = matMultiplyMatrixVectorId3(rot, p);
+      for (let l = 0; l < 3; l++) orbit[l] += trans[l];
+      return celIsOverlap(p, orbit, bravaisLattice, symprec);
+    });
+    for (let j = 0; j < n; j++) {
       let numSitesym = 0;
-      for (let k = 0; k < posRot.length; k++) {
-        if (celIsOverlap(posRot[j], posRot[k], bravaisLattice, symprec)) {
-          const orbit = matMultiplyMatrixVectorId3(rot, posRot[k]);
-          for (let l = 0; l < 3; l++) orbit[l] += trans[l];
-          if (celIsOverlap(posRot[k], orbit, bravaisLattice, symprec)) numSitesym++;
-        }
-      }
-      if (numSitesym * multiplicity === convSym.size && multiplicity === refMultiplicity) {
+      const row = overlaps[j];
+      for (let k = 0; k < n; k++) if (row[k] && fixed[k]) numSitesym++;
+      if (numSitesym * multiplicity === convSym.size) {
         return { letter: count - i - 1, symbol: ssmdbGetSiteSymmetrySymbol(start + i) };
       }
     }

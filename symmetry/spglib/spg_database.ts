@@ -102,7 +102,16 @@ export function spgdbGetSpacegroupOperations(hallNumber: number): Symmetry | nul
  */
 export function spgdbGetSpacegroupType(hallNumber: number): SpacegroupType {
   const inRange = Number.isInteger(hallNumber) && hallNumber > 0 && hallNumber < 531;
-  const row = TYPES[inRange ? hallNumber : 0];
+  const key = inRange ? hallNumber : 0;
+  // the rows are constant: build each once (the space-group search asks for them in its inner loops)
+  const cached = TYPE_CACHE[key] ??= spacegroupTypeRow(key);
+  return { ...cached };
+}
+
+const TYPE_CACHE: SpacegroupType[] = [];
+
+function spacegroupTypeRow(key: number): SpacegroupType {
+  const row = TYPES[key];
   const hall = spgdbRemoveSpace(row[2], 17);
   return {
     number: row[0],
