@@ -34,11 +34,40 @@ export type SpglibAnswer = { id: string; error?: string } & Record<string, any>;
 /** True when Debian's python3 with spglib is installed. */
 export function hasSpglib(): boolean {
   try {
-    return new Deno.Command("/usr/bin/python3", { args: ["-c", "import spglib"], stderr: "null", stdout: "null" })
+    return new Deno.Command("/usr/bin/python3", {
+      args: ["-c", "import spglib"],
+      stderr: "null",
+      stdout: "null",
+    })
       .outputSync().success;
   } catch {
     return false;
   }
+}
+
+/**
+ * Run a reference script of `tools/` that answers JSON lines with JSON lines, in one process.
+ *
+ * @param script Path under the repository (e.g. `tools/spglib_reference.py`).
+ * @param reqs One request object per line.
+ * @returns One parsed answer per request, in order.
+ * @throws {Error} With the script's stderr when it fails.
+ */
+export async function jsonLinesReference<T>(script: string, reqs: readonly object[]): Promise<T[]> {
+  const child = new Deno.Command("/usr/bin/python3", {
+    args: [join(REPO_ROOT, script)],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // read while writing: Python answers line by line, so a full stdout pipe would block it
+  const output = child.output();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(reqs.map((r) => JSON.stringify(r)).join("\n") + "\n"));
+  await writer.close();
+  const out = await output;
+  if (!out.success) throw new Error(`${script} failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
+  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l) as T);
 }
 
 /**
@@ -47,20 +76,8 @@ export function hasSpglib(): boolean {
  * @param reqs The requests.
  * @returns One answer per request, in order.
  */
-export async function spglibReference(reqs: SpglibRequest[]): Promise<SpglibAnswer[]> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: [join(REPO_ROOT, "tools/spglib_reference.py")],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(reqs.map((r) => JSON.stringify(r)).join("\n") + "\n"));
-  await writer.close();
-  const out = await output;
-  if (!out.success) throw new Error(`spglib reference failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+export function spglibReference(reqs: SpglibRequest[]): Promise<SpglibAnswer[]> {
+  return jsonLinesReference<SpglibAnswer>("tools/spglib_reference.py", reqs);
 }
 
 /** A test cell as pymatgen's `SpacegroupAnalyzer` hands it to spglib. */

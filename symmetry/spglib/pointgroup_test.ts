@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import {
   Holohedry,
   Laue,
@@ -9,8 +8,7 @@ import {
   ROT_AXES,
 } from "./pointgroup.ts";
 import type { IMat3 } from "./types.ts";
-import { hasSpglib, spglibReference, testCells } from "../../tests/spglib.ts";
-import { REPO_ROOT } from "../../tests/shared.ts";
+import { hasSpglib, jsonLinesReference, spglibReference, testCells } from "../../tests/spglib.ts";
 
 const HAVE_SPGLIB = hasSpglib();
 
@@ -26,20 +24,8 @@ const POINTGROUP_SYMBOLS =
 // deno-lint-ignore no-explicit-any
 type PtgAnswer = Record<string, any>;
 
-async function ptgReference(reqs: object[]): Promise<PtgAnswer[]> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: [join(REPO_ROOT, "tools/pointgroup_reference.py")],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(reqs.map((r) => JSON.stringify(r)).join("\n") + "\n"));
-  await writer.close();
-  const out = await output;
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr).slice(-2000));
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+function ptgReference(reqs: object[]): Promise<PtgAnswer[]> {
+  return jsonLinesReference<PtgAnswer>("tools/pointgroup_reference.py", reqs);
 }
 
 function mul(a: number[][], b: number[][]): number[][] {

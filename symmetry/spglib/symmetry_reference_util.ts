@@ -6,9 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { REPO_ROOT } from "../../tests/shared.ts";
-import { spglibReference, type TestCell } from "../../tests/spglib.ts";
+import { jsonLinesReference, spglibReference, type TestCell } from "../../tests/spglib.ts";
 import type { Cell } from "./types.ts";
 
 /** One request to `tools/symmetry_reference.py`. */
@@ -59,22 +57,8 @@ export interface SymRefAnswer {
 }
 
 /** Ask spglib's C internals (through ctypes) about many cells in one process. */
-export async function symmetryReference(reqs: SymRefRequest[]): Promise<SymRefAnswer[]> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: [join(REPO_ROOT, "tools/symmetry_reference.py")],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(reqs.map((r) => JSON.stringify(r)).join("\n") + "\n"));
-  await writer.close();
-  const out = await output;
-  if (!out.success) {
-    throw new Error(`symmetry reference failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
-  }
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+export function symmetryReference(reqs: SymRefRequest[]): Promise<SymRefAnswer[]> {
+  return jsonLinesReference<SymRefAnswer>("tools/symmetry_reference.py", reqs);
 }
 
 /** Transpose of a 3×3 matrix (rows ↔ columns). */
