@@ -56,3 +56,28 @@ Deno.test("nacl10 (ci profile) runs end to end and matches snapshots/nacl10.ci.j
   });
   await Deno.remove(outRoot, { recursive: true });
 });
+
+Deno.test("every other experiment (ci profile) runs, chains through run: paths, and matches its snapshot", async (t) => {
+  const outRoot = await Deno.makeTempDir({ prefix: "crystallm-experiments-" });
+  // nacl10 feeds demo5 (its token files); pretrain feeds mix10000 (its dataset)
+  await t.step("run nacl10", async () => {
+    const r = await crystallm("run", "nacl10", "--profile", "ci", "--out", outRoot);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+  for (const e of ["pretrain", "demo5", "demo6", "mix10000", "temp-ablation", "paper-grade"]) {
+    await t.step(`audit ${e} against snapshots/${e}.ci.json`, async () => {
+      const r = await crystallm("audit", e, "--profile", "ci", "--out", outRoot);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /audit: OK/);
+    });
+  }
+  await t.step("mix10000 evaluated the checkpoint it trained, not the base model", async () => {
+    const run = JSON.parse(await Deno.readTextFile(join(outRoot, "mix10000", "run.json")));
+    const base = await crypto.subtle.digest("SHA-256", await Deno.readFile("fixtures/base/ckpt.pt"));
+    const baseHex = [...new Uint8Array(base)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const ck = run.checkpoints.mix10000;
+    assert.ok(ck.path.startsWith(join(outRoot, "mix10000", "train")), ck.path);
+    assert.notEqual(ck.sha256, baseHex, "mix10000 sampled from the base checkpoint (the seed's stale-checkpoint pitfall)");
+  });
+  await Deno.remove(outRoot, { recursive: true });
+});
