@@ -74,6 +74,11 @@ export interface MacroRow {
   formula_unique_mean: number;
   sg_unique_mean: number;
   hit_rate_mean: number | null;
+  /**
+   * Mean parse rate: what the seed's write-up calls validity ("`parse_ok` from CIF parsing"),
+   * beside the pymatgen-grade `validity_mean`, so that both can be compared with the seed.
+   */
+  parse_rate_mean: number;
 }
 
 /** A whole summary. */
@@ -166,6 +171,7 @@ export function summarize(inputs: SummaryInput[]): Summary {
       formula_unique_mean: mean(g.map((r) => r.formula_unique)),
       sg_unique_mean: mean(g.map((r) => r.sg_unique)),
       hit_rate_mean: hitRates.length ? mean(hitRates) : null,
+      parse_rate_mean: mean(g.map((r) => r.parse_rate)),
     };
   });
   return { rows, macro };
@@ -200,6 +206,7 @@ export const MACRO_COLUMNS: (keyof MacroRow)[] = [
   "formula_unique_mean",
   "sg_unique_mean",
   "hit_rate_mean",
+  "parse_rate_mean",
 ];
 
 function fmt(v: unknown): string {

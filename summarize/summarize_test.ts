@@ -45,6 +45,8 @@ Deno.test("summarize() counts validity, hits, uniqueness and diversity per cell,
   assert.equal(s.macro[0].uniqueness_mean, (0.4 + 1) / 2);
   assert.equal(s.macro[0].formula_unique_mean, 2);
   assert.equal(s.macro[0].sg_unique_mean, 2.5);
+  // the seed's "validity" was the parse rate: 4/5 and 2/2 parse
+  assert.equal(s.macro[0].parse_rate_mean, (0.8 + 1) / 2);
   // CSV round trip keeps the rows
   const csv = parse(summaryCsv(s), { columns: true }) as Record<string, string>[];
   assert.equal(csv.length, 2);
