@@ -13,7 +13,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { Composition } from "../cif/composition.ts";
 import { readCifSet } from "../cif/cif_set.ts";
-import { loadTrainingSet, novelty } from "./novelty.ts";
+import { loadTrainingSet, novelty, type NoveltyMetrics } from "./novelty.ts";
 import type { Structure } from "../cif/structure.ts";
 
 export type { Structure };
@@ -297,8 +297,8 @@ export interface EvaluateOptions extends SensibleOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Set metrics of a folder; every rate comes with the counts behind it. */
-export interface EvalMetrics {
+/** Set metrics of a folder; every rate comes with the counts behind it (novelty fields from {@link NoveltyMetrics}). */
+export interface EvalMetrics extends NoveltyMetrics {
   /** CIF files evaluated. */
   n_files: number;
   /** Files that parse to a structure. */
@@ -333,18 +333,6 @@ export interface EvalMetrics {
   n_distinct_space_groups: number;
   /** Distinct space groups among valid structures. */
   n_distinct_space_groups_valid: number;
-  /** novel / unique against `train` (upstream `check_valid_unique_novel.py`); null without it. */
-  novelty: number | null;
-  /** Training CIFs read for novelty. */
-  n_train: number | null;
-  /** Unique valid structures counted upstream's greedy way (novelty's denominator). */
-  n_unique_greedy: number | null;
-  /** Novel unique structures. */
-  n_novel: number | null;
-  /** Of those, novel because no training CIF has their cell formula. */
-  n_novel_by_composition: number | null;
-  /** How novelty was computed, or why it was not. */
-  novelty_note: string;
   /** Mean bond-length score over CIFs that have one, and how many. */
   mean_bond_length_score: number | null;
   /** CIFs that have a bond score. */
