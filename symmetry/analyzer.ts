@@ -13,7 +13,7 @@
 import type { Mat3, Vec3 } from "../cif/lattice.ts";
 import type { Site, Structure } from "../cif/structure.ts";
 import { AMOUNT_TOLERANCE } from "../cif/composition.ts";
-import { getSymmetryDataset, type PyCell, type PySymmetryDataset, refineCell } from "./spglib/spglib.ts";
+import { getSymmetryDataset, type PyCell, type PySymmetryDataset } from "./spglib/spglib.ts";
 import hallData from "./data/spglib_hall.json" with { type: "json" };
 
 /** Thrown when symmetry analysis fails (bad input, or spglib finds no dataset); never a crash. */
@@ -213,28 +213,4 @@ export function spaceGroupOf(structure: Structure, options: SpaceGroupOptions = 
     uniqueSpecies,
     dataset: d,
   };
-}
-
-/**
- * spglib `refine_cell` of a structure's cell (pymatgen `get_refined_structure` before sorting).
- *
- * @param structure The structure.
- * @param options `symprec` (default 0.1) and `angleTolerance` (default 5).
- * @returns The idealized conventional cell (lattice rows), its types and the species per type.
- * @throws {SymmetryError} When the structure is degenerate or spglib cannot refine it.
- */
-export function refinedCellOf(
-  structure: Structure,
-  options: SpaceGroupOptions = {},
-): { cell: PyCell; uniqueSpecies: [string, number][][] } {
-  const symprec = options.symprec ?? 0.1;
-  const { cell, uniqueSpecies } = spglibCell(structure, symprec);
-  let r: PyCell | null;
-  try {
-    r = refineCell(cell, symprec, options.angleTolerance ?? 5);
-  } catch (e) {
-    throw new SymmetryError(`Cannot refine the cell: ${(e as Error).message}`, { cause: e });
-  }
-  if (r === null) throw new SymmetryError("Cannot refine the cell: spglib finds no space group");
-  return { cell: r, uniqueSpecies };
 }

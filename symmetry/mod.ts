@@ -17,7 +17,7 @@
  *
  * @module
  */
-export * from "./analyzer.ts"; // defines: spaceGroupOf, refinedCellOf, speciesTypes, hallEntry, SymmetryError
+export * from "./analyzer.ts"; // defines: spaceGroupOf, spglibCell, speciesTypes, hallEntry, SymmetryError
 export * from "./moyo.ts"; // defines: analyzeCell, moyoSpaceGroupOf (moyo, the cross-check)
 export * from "./symmetrize.ts"; // defines: symmetrizedCif, refinedStructure, cifWriterOps
 export * from "./space_group_ops.ts"; // defines: spaceGroupOps, spaceGroupSymbols, xyzToOp, opToXyz
