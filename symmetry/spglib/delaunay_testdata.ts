@@ -5,20 +5,9 @@
  * @module
  */
 import { spglibReference, type SpglibRequest, testCells } from "../../tests/spglib.ts";
+import { mulberry32 } from "../../dataset/_util.ts";
 import { matGetDeterminantD3 } from "./mathfunc.ts";
 import type { Mat3 } from "./types.ts";
-
-/** Seeded PRNG (mulberry32) in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mul(a: number[][], b: number[][]): number[][] {
   return a.map((r) => b[0].map((_, j) => r[0] * b[0][j] + r[1] * b[1][j] + r[2] * b[2][j]));
@@ -55,7 +44,7 @@ function unimodular(rnd: () => number, steps: number): number[][] {
  * near-degenerate, left-handed and transformed symmetric cells.
  */
 export function randomLattices(seed = 20240531): { id: string; lattice: number[][] }[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const out: { id: string; lattice: number[][] }[] = [];
   const u = (lo: number, hi: number) => lo + (hi - lo) * rnd();
   const symmetric: [string, () => number[][]][] = [

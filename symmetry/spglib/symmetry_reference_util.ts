@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { mulberry32 } from "../../dataset/_util.ts";
 import { jsonLinesReference, spglibReference, type TestCell } from "../../tests/spglib.ts";
 import type { Cell } from "./types.ts";
 
@@ -91,18 +92,6 @@ export function fromColumns(
   };
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Non-primitive cells: python spglib's conventional (refined) cells of `cells`, and 2×1×1,
  * 1×1×2 and 3×1×1 supercells with Cartesian noise of up to `noise` Å per coordinate (seeded).
@@ -118,7 +107,7 @@ export async function nonPrimitiveCells(cells: TestCell[], noise = 0.02, maxAtom
       out.push({ id: `refined:${cells[n].id}`, lattice: x[0], positions: x[1], numbers: x[2] });
     }
   });
-  const rand = rng(12345);
+  const rand = mulberry32(12345);
   cells.forEach((c, n) => {
     // 2×1×1, 1×1×2 and 3×1×1 in turn
     const axis = n % 3 === 1 ? 2 : 0;

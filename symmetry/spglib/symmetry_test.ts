@@ -4,6 +4,7 @@
  * `tools/symmetry_reference.py`: same operations, same ORDER, same translations), and python's
  * public `get_symmetry` (same rotations; its order is the refined dataset's, not this one's).
  */
+import { mulberry32 } from "../../dataset/_util.ts";
 import assert from "node:assert/strict";
 import { hasSpglib, spglibReference, type TestCell, testCells } from "../../tests/spglib.ts";
 import type { Symmetry } from "./types.ts";
@@ -20,7 +21,6 @@ import {
   fromColumns,
   nonPrimitiveCells,
   type RefSymmetry,
-  rng,
   symmetryReference,
   toCell,
 } from "./symmetry_reference_util.ts";
@@ -188,7 +188,7 @@ Deno.test({
   async fn() {
     // near-metric-ambiguous lattices: large symprec / angle tolerance drive spglib's
     // "too many lattice symmetries" angle reduction, and some searches fail (null)
-    const rand = rng(7);
+    const rand = mulberry32(7);
     const cells: (TestCell & { symprec: number; angle: number })[] = [];
     for (let n = 0; n < 300; n++) {
       const a = 2 + rand() * 2;
