@@ -7,7 +7,8 @@
  */
 import { gunzipSync } from "fflate";
 import { parse } from "csv-parse/sync";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
+import { listCifFiles, readText } from "./files.ts";
 
 /** One CIF with the name it had in its container. */
 export interface NamedCif {
@@ -63,11 +64,7 @@ export function readCifSet(path: string): NamedCif[] {
     throw new Error(`Cannot read ${path}: no such file or directory`);
   }
   if (info.isDirectory) {
-    return [...Deno.readDirSync(path)].filter((e) => e.isFile && e.name.toLowerCase().endsWith(".cif"))
-      .map((e) => e.name).sort().map((name) => ({
-        name,
-        text: decoder.decode(Deno.readFileSync(join(path, name))),
-      }));
+    return listCifFiles([path]).map((f) => ({ name: basename(f), text: readText(f) }));
   }
   const lower = path.toLowerCase();
   const bytes = Deno.readFileSync(path);
