@@ -13,7 +13,7 @@ import { basename, dirname, extname, join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { Composition } from "../cif/composition.ts";
 import { readCifSet } from "../cif/cif_set.ts";
-import { loadTrainingSet, novelty, type NoveltyMetrics } from "./novelty.ts";
+import { loadTrainingSet, novelty, type NoveltyMetrics, type TrainingSet } from "./novelty.ts";
 import type { Structure } from "../cif/structure.ts";
 
 export type { Structure };
@@ -291,8 +291,11 @@ export interface EvaluateOptions extends SensibleOptions {
    * Without it uniqueness uses (reduced formula, space group, rounded lattice parameters).
    */
   matcher?: StructureMatcherFn;
-  /** Training set for novelty: a token folder (train.bin), a CIF folder, a `.tar.gz` or a CSV. */
-  train?: string;
+  /**
+   * Training set for novelty: a token folder (train.bin), a CIF folder, a `.tar.gz` or a CSV,
+   * or a set already read with `loadTrainingSet` (callers evaluating many folders read it once).
+   */
+  train?: string | TrainingSet;
   /** Called after each file. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -453,7 +456,10 @@ export function evaluate(dir: string, options: EvaluateOptions = {}): EvaluateRe
     options.onProgress?.(i + 1, files.length);
   });
   const metrics = setMetrics(rows, structures, options);
-  if (options.train) Object.assign(metrics, novelty(rows, structures, loadTrainingSet(options.train)));
+  if (options.train) {
+    const train = typeof options.train === "string" ? loadTrainingSet(options.train) : options.train;
+    Object.assign(metrics, novelty(rows, structures, train));
+  }
   return { rows, metrics };
 }
 

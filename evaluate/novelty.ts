@@ -45,6 +45,11 @@ export interface TrainingSet {
   byFormula: Map<string, string[]>;
   /** CIFs whose `data_` formula could not be read (they match nothing). */
   n_unreadable: number;
+  /**
+   * Post-processed, parsed training structures per cell formula, filled on first use and shared
+   * by every `novelty` call on this set; `unparsed` counts the CIFs that could not be read.
+   */
+  parsed?: Map<string, { structures: Structure[]; unparsed: number }>;
 }
 
 /** Novelty counts and rate, merged into the set metrics. */
@@ -167,21 +172,27 @@ export function novelty(
 ): NoveltyMetrics {
   const valid = structures.filter((s, i): s is Structure => rows[i].is_valid === true && s !== null);
   const unique = uniqueStructuresGreedy(valid, matcher).map((i) => valid[i]);
-  const parsedTrain = new Map<string, Structure[]>();
+  const cache = train.parsed ??= new Map();
+  const seen = new Set<string>();
   const trainOf = (formula: string): Structure[] => {
-    let list = parsedTrain.get(formula);
-    if (list) return list;
-    list = [];
-    for (const cif of train.byFormula.get(formula) ?? []) {
-      try {
-        list.push(structureFromCif(postprocessCif(cif)));
-      } catch {
-        // upstream would crash on a training CIF it cannot read; here it matches nothing, counted
-        unparsed++;
+    let entry = cache.get(formula);
+    if (!entry) {
+      entry = { structures: [], unparsed: 0 };
+      for (const cif of train.byFormula.get(formula) ?? []) {
+        try {
+          entry.structures.push(structureFromCif(postprocessCif(cif)));
+        } catch {
+          // upstream would crash on a training CIF it cannot read; here it matches nothing, counted
+          entry.unparsed++;
+        }
       }
+      cache.set(formula, entry);
     }
-    parsedTrain.set(formula, list);
-    return list;
+    if (!seen.has(formula)) {
+      seen.add(formula);
+      unparsed += entry.unparsed;
+    }
+    return entry.structures;
   };
   let novel = 0, byComposition = 0, unparsed = 0;
   for (const s of unique) {

@@ -30,6 +30,7 @@ import { train } from "../train/train.ts";
 import { generate } from "../generate/generate.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
 import { evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
+import { loadTrainingSet, type TrainingSet } from "../evaluate/novelty.ts";
 import { type EvalRecord, macroCsv, summarize, type Summary, summaryCsv, summaryMarkdown } from "../summarize/summarize.ts";
 import { renderReport } from "../summarize/report.ts";
 import { Composition } from "../cif/composition.ts";
@@ -187,6 +188,9 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
   const t0 = performance.now();
   const log = options.log ?? ((l: string) => console.error(l));
   const root = repoPath(options.outRoot ?? "out");
+  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
+  const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
+  let noveltySet: TrainingSet | undefined;
   const dir = join(root, spec.experiment);
   await Deno.mkdir(dir, { recursive: true });
   if (options.resolved) await Deno.writeTextFile(join(dir, "config.resolved.yaml"), experimentYaml(options.resolved));
@@ -323,8 +327,6 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
           }, stageOpts),
         );
         const evalDir = join(base, "eval");
-        // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
-        const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
         note(
           await runStage(`evaluate/${model}/${promptSlug(prompt)}/t${temperature}`, evalDir, {
             params: { ...spec.evaluate, prompt: promptText(prompt), checkpoint_sha256: ck.sha256 },
@@ -333,10 +335,12 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
           }, async (out) => {
             const csvPath = join(out, "eval.csv");
             // uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream
+            // the training set is read once per run, not once per evaluated folder
+            if (noveltyTrain) noveltySet ??= loadTrainingSet(noveltyTrain);
             const r = evaluate(join(base, "processed"), {
               prompt: promptComposition(prompt) ?? undefined,
               matcher: matcherPredicate(),
-              train: noveltyTrain,
+              train: noveltySet,
             });
             await Deno.writeTextFile(csvPath, rowsToCsv(r.rows));
             await Deno.writeTextFile(metricsPathFor(csvPath), JSON.stringify(r.metrics, null, 2) + "\n");
