@@ -80,9 +80,7 @@ const CHECKS: Record<string, (p: ParsedCif) => unknown> = {
 };
 
 /** Every field is held to the issue's 99.5 % (space groups from the spglib 2.0.2 port). */
-function threshold(_field: string): number {
-  return 0.995;
-}
+const THRESHOLD = 0.995;
 
 Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracle cases (≥ 99.5 % per field)", () => {
   const cases = oracleEvalCases();
@@ -104,7 +102,7 @@ Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracl
         else diffs.push(`  ${c.case_id} (${c.category}): ours ${show(ours)} | oracle ${show(theirs)}`);
       }
       report.push(`${which}.${name}: ${agree}/${cases.length}`, ...diffs);
-      if (which === "checks_postprocessed" && agree < threshold(name) * cases.length) failing.push(name);
+      if (which === "checks_postprocessed" && agree < THRESHOLD * cases.length) failing.push(name);
     }
   }
   // parse fields of Structure.from_str and evaluate_cifs.py on the post-processed CIF
@@ -147,7 +145,7 @@ Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracl
         );}
     });
     report.push(`parse.${name}: ${agree}/${n}`, ...diffs);
-    if (agree < threshold(name) * n) failing.push(name);
+    if (agree < THRESHOLD * n) failing.push(name);
   }
   console.log(report.join("\n"));
   assert.deepEqual(failing, [], `fields below 99.5 % agreement: ${failing.join(", ")}`);
