@@ -84,6 +84,11 @@ export interface RuntimeInfo {
   num_threads: number;
   cxx11_abi: number;
   sdpa: string;
+  /**
+   * Fused CPU kernels (ffi/kernels.cpp) used for CPU float32 work: `avx2`; `off` under
+   * CRYSTALLM_CPU_KERNELS=off; `unavailable` on a CPU without AVX2/FMA or off x86-64.
+   */
+  cpu_kernels: string;
   /** Path of the loaded library. */
   library: string;
 }

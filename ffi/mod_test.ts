@@ -11,7 +11,10 @@ Deno.test("loadLibrary() reports libtorch, threads and the attention kernel", op
   assert.ok(info.num_threads >= 1);
   assert.ok([0, 1].includes(info.cxx11_abi));
   assert.match(info.sdpa, /scaled_dot_product_attention/);
-  console.log(`  libtorch ${RUNTIME?.torch_version}, ${info.num_threads} threads, ${info.sdpa}`);
+  assert.ok(["avx2", "off", "unavailable"].includes(info.cpu_kernels), info.cpu_kernels);
+  console.log(
+    `  libtorch ${RUNTIME?.torch_version}, ${info.num_threads} threads, ${info.sdpa}, CPU kernels ${info.cpu_kernels}`,
+  );
 });
 
 Deno.test("createModel() names tensors as upstream's state dict", opts, () => {

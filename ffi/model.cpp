@@ -29,6 +29,9 @@
 #include <mutex>
 #include <thread>
 #include <cmath>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <link.h>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -36,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels.h"
 #include "crystallm.h"
 
 // ----------------------------------------------------------------------------
@@ -62,10 +66,13 @@ struct CllmError : std::runtime_error {
 std::string g_error;              // message of the last handle-less call
 std::atomic<int> g_num_threads{0};  // requested intra-op threads (0 = leave libtorch's)
 
+void configure_blas_();  // defined with the CPU kernels below
+
 // OpenMP keeps the thread count per thread: applied on the worker thread before each call.
 void apply_threads_() {
   int n = g_num_threads.load();
   if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
+  configure_blas_();
 }
 
 // All libtorch work runs on one worker thread owned by the library. Deno runs nonblocking
@@ -295,6 +302,267 @@ torch::Tensor decode_attention_cpu_(const torch::Tensor &q, const torch::Tensor 
   return out;
 }
 
+// ----------------------------------------------------------------------------
+// fused CPU kernels (ffi/kernels.cpp) and the autograd nodes that use them
+//
+// On CPU in float32 the model runs its attention, GELU, linear layers and AdamW through
+// these instead of libtorch's operators (issue 4: training speed). All parallel work then
+// runs on libtorch's OpenMP threads: every GEMM is split by rows over them, each part a
+// single-threaded BLAS call, so OpenBLAS's own thread pool is set to one thread. Left at its
+// default, its threads spin in sched_yield between calls and take a core from the OpenMP
+// threads of every elementwise op (in the issue-4 training benchmark a quarter of the CPU
+// time went to the kernel's scheduler). CRYSTALLM_CPU_KERNELS=off restores libtorch's
+// operators and BLAS threading.
+
+// Whether the CPU kernels are built (x86-64) and this CPU has AVX2 and FMA.
+bool cpu_kernels_available_() {
+#if defined(CLLM_HAVE_AVX2)
+  static const bool ok = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return ok;
+#else
+  return false;
+#endif
+}
+
+// Whether the CPU kernels are used: available, and not turned off with
+// CRYSTALLM_CPU_KERNELS=off (for comparisons, and as an escape hatch). Read once.
+bool cpu_kernels_enabled_() {
+  static const bool on = [] {
+    const char *e = std::getenv("CRYSTALLM_CPU_KERNELS");
+    return cpu_kernels_available_() && (e == nullptr || std::strcmp(e, "off") != 0);
+  }();
+  return on;
+}
+
+// OpenBLAS's openblas_set_num_threads, found in whichever loaded library exports it (the
+// BLAS comes in through libtorch, so it is not in the global symbol scope), or null.
+using set_threads_fn = void (*)(int);
+int find_openblas_(struct dl_phdr_info *info, size_t, void *out) {
+  if (info->dlpi_name == nullptr || std::strstr(info->dlpi_name, "openblas") == nullptr) return 0;
+  void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+  if (h == nullptr) return 0;
+  void *f = dlsym(h, "openblas_set_num_threads");
+  dlclose(h);
+  if (f == nullptr) return 0;
+  *static_cast<void **>(out) = f;
+  return 1;
+}
+
+// Once, where the CPU kernels are used: OpenBLAS to one thread (see above). Other BLAS
+// libraries (MKL, OpenBLAS built with OpenMP, the reference BLAS) already run one thread
+// inside an OpenMP parallel region.
+void configure_blas_() {
+  static const bool done = [] {
+    void *f = nullptr;
+    if (cpu_kernels_enabled_()) dl_iterate_phdr(find_openblas_, &f);
+    if (f != nullptr) reinterpret_cast<set_threads_fn>(f)(1);
+    return true;
+  }();
+  (void)done;
+}
+
+// Whether a tensor takes the CPU kernels' path: float32 on CPU, outside bfloat16 autocast
+// (whose casts happen in libtorch's operators).
+bool cpu_kernel_path_(const torch::Tensor &t) {
+  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && !at::autocast::is_cpu_enabled() &&
+         cpu_kernels_enabled_();
+}
+
+// at::parallel_for over [0, n) in chunks of at least `grain`, with grad mode off in every
+// thread (grad mode is per thread, and only the caller's is off inside an autograd node).
+template <typename F>
+void parallel_(int64_t n, int64_t grain, const F &f) {
+  at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
+    torch::NoGradGuard ng;
+    f(begin, end);
+  });
+}
+
+#if defined(CLLM_HAVE_AVX2)
+// Causal self-attention as one autograd node: (B, T, 3C) c_attn output -> (B, T, C), heads
+// side by side, i.e. what split + view + transpose + SDPA + transpose + contiguous compute,
+// without the copies or the masked half of the scores. Saves the softmax P (B, nh, T, T)
+// for the backward pass, which returns d(qkv) directly.
+struct CausalAttentionFn : public torch::autograd::Function<CausalAttentionFn> {
+  static cllm_attn_dims dims_(const torch::Tensor &x, int64_t n_head) {
+    const int64_t T = x.size(1), C = x.size(2) / 3, hs = C / n_head;
+    return {T, hs, 3 * C, C, static_cast<float>(1.0 / std::sqrt(static_cast<double>(hs)))};
+  }
+
+  static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &qkv, int64_t n_head) {
+    auto x = qkv.contiguous();
+    const cllm_attn_dims d = dims_(x, n_head);
+    const int64_t B = x.size(0), T = d.T, C = d.ld_y, hs = d.hs;
+    auto y = torch::empty({B, T, C}, x.options());
+    auto P = torch::empty({B, n_head, T, T}, x.options());
+    const float *xp = x.data_ptr<float>();
+    float *yp = y.data_ptr<float>(), *pp = P.data_ptr<float>();
+    parallel_(B * n_head, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> scratch(cllm_avx2::forward_scratch(T, hs));
+      for (int64_t bh = begin; bh < end; bh++) {
+        const int64_t b = bh / n_head, h = bh % n_head;
+        const float *q = xp + b * T * 3 * C + h * hs;
+        cllm_avx2::forward(q, q + C, q + 2 * C, yp + b * T * C + h * hs, pp + bh * T * T, d, scratch.data());
+      }
+    });
+    ctx->save_for_backward({x, P});
+    ctx->saved_data["n_head"] = n_head;
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::variable_list grad_out) {
+    auto saved = ctx->get_saved_variables();
+    const torch::Tensor &x = saved[0], &P = saved[1];
+    const int64_t n_head = ctx->saved_data["n_head"].toInt();
+    const cllm_attn_dims d = dims_(x, n_head);
+    const int64_t B = x.size(0), T = d.T, C = d.ld_y, hs = d.hs;
+    auto dy = grad_out[0].contiguous();
+    auto dx = torch::empty_like(x);
+    const float *xp = x.data_ptr<float>(), *dyp = dy.data_ptr<float>(), *pp = P.data_ptr<float>();
+    float *dxp = dx.data_ptr<float>();
+    parallel_(B * n_head, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> scratch(cllm_avx2::backward_scratch(T, hs));
+      for (int64_t bh = begin; bh < end; bh++) {
+        const int64_t b = bh / n_head, h = bh % n_head, off = b * T * 3 * C + h * hs;
+        cllm_avx2::backward(xp + off, xp + off + C, xp + off + 2 * C, dyp + b * T * C + h * hs, pp + bh * T * T,
+                            dxp + off, dxp + off + C, dxp + off + 2 * C, d, scratch.data());
+      }
+    });
+    return {dx, torch::Tensor()};
+  }
+};
+
+// GELU (erf form) as one autograd node, both passes single fused loops.
+struct GeluFn : public torch::autograd::Function<GeluFn> {
+  static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &input) {
+    auto x = input.contiguous();
+    auto y = torch::empty_like(x);
+    const float *xp = x.data_ptr<float>();
+    float *yp = y.data_ptr<float>();
+    parallel_(x.numel(), 1 << 14, [&](int64_t b, int64_t e) { cllm_avx2::gelu_forward(xp + b, yp + b, e - b); });
+    ctx->save_for_backward({x});
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::variable_list grad_out) {
+    auto x = ctx->get_saved_variables()[0];
+    auto dy = grad_out[0].contiguous();
+    auto dx = torch::empty_like(x);
+    const float *xp = x.data_ptr<float>(), *dyp = dy.data_ptr<float>();
+    float *dxp = dx.data_ptr<float>();
+    parallel_(x.numel(), 1 << 14,
+              [&](int64_t b, int64_t e) { cllm_avx2::gelu_backward(xp + b, dyp + b, dxp + b, e - b); });
+    return {dx};
+  }
+};
+#endif
+
+// y = x W^T (+ b) with its GEMMs split over the intra-op threads: rows of x for y and dx,
+// rows of W for dW and db, each part one BLAS call (single-threaded, see configure_blas_).
+namespace split_linear {
+
+torch::Tensor forward(const torch::Tensor &x2, const torch::Tensor &w, const torch::Tensor &b) {
+  auto y = torch::empty({x2.size(0), w.size(0)}, x2.options());
+  auto wt = w.t();
+  parallel_(x2.size(0), 16, [&](int64_t m0, int64_t m1) {
+    auto yc = y.narrow(0, m0, m1 - m0);
+    if (b.defined()) at::addmm_out(yc, b, x2.narrow(0, m0, m1 - m0), wt);
+    else at::mm_out(yc, x2.narrow(0, m0, m1 - m0), wt);
+  });
+  return y;
+}
+
+// {dx2, dw, db (undefined without bias)} from dy (M, N)
+std::vector<torch::Tensor> backward(const torch::Tensor &dy, const torch::Tensor &x2, const torch::Tensor &w,
+                                    bool has_bias) {
+  const int64_t N = w.size(0), K = w.size(1), M = x2.size(0);
+  auto dx = torch::empty({M, K}, x2.options());
+  auto dw = torch::empty({N, K}, w.options());
+  torch::Tensor db = has_bias ? torch::empty({N}, w.options()) : torch::Tensor();
+  parallel_(M, 16, [&](int64_t m0, int64_t m1) {
+    auto dxc = dx.narrow(0, m0, m1 - m0);
+    at::mm_out(dxc, dy.narrow(0, m0, m1 - m0), w);
+  });
+  parallel_(N, 8, [&](int64_t n0, int64_t n1) {
+    auto dyc = dy.narrow(1, n0, n1 - n0);
+    auto dwc = dw.narrow(0, n0, n1 - n0);
+    at::mm_out(dwc, dyc.t(), x2);
+    if (has_bias) {
+      auto dbc = db.narrow(0, n0, n1 - n0);
+      at::sum_out(dbc, dyc, {0});
+    }
+  });
+  return {dx, dw, db};
+}
+
+std::vector<int64_t> with_last(c10::IntArrayRef sizes, int64_t last) {
+  auto v = sizes.vec();
+  v.back() = last;
+  return v;
+}
+
+// forward of both nodes: flattens x to (M, K) and saves what backward needs
+torch::Tensor apply(torch::autograd::AutogradContext *ctx, const torch::Tensor &x, const torch::Tensor &w,
+                    const torch::Tensor &b) {
+  auto x2 = x.reshape({-1, w.size(1)}).contiguous();
+  ctx->save_for_backward({x2, w});
+  return forward(x2, w, b).view(with_last(x.sizes(), w.size(0)));
+}
+
+// backward of both nodes: {dx, dw, db}
+std::vector<torch::Tensor> grads(torch::autograd::AutogradContext *ctx, const torch::Tensor &g, bool has_bias) {
+  auto s = ctx->get_saved_variables();
+  auto r = backward(g.reshape({-1, s[1].size(0)}).contiguous(), s[0], s[1], has_bias);
+  r[0] = r[0].view(with_last(g.sizes(), s[1].size(1)));
+  return r;
+}
+
+}  // namespace split_linear
+
+struct LinearFn : public torch::autograd::Function<LinearFn> {
+  static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &x, const torch::Tensor &w,
+                               const torch::Tensor &b) {
+    return split_linear::apply(ctx, x, w, b);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::variable_list g) {
+    return split_linear::grads(ctx, g[0], true);
+  }
+};
+
+// LinearFn without bias (autograd nodes take no undefined tensor inputs)
+struct LinearNoBiasFn : public torch::autograd::Function<LinearNoBiasFn> {
+  static torch::Tensor forward(torch::autograd::AutogradContext *ctx, const torch::Tensor &x, const torch::Tensor &w) {
+    return split_linear::apply(ctx, x, w, torch::Tensor());
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
+                                                 torch::autograd::variable_list g) {
+    auto r = split_linear::grads(ctx, g[0], false);
+    return {r[0], r[1]};
+  }
+};
+
+// F.linear(x, w, b), through LinearFn on the CPU kernels' path
+torch::Tensor linear_(const torch::Tensor &x, const torch::Tensor &w, const torch::Tensor &b) {
+  if (!cpu_kernel_path_(x)) return torch::nn::functional::linear(x, w, b);
+  return b.defined() ? LinearFn::apply(x, w, b) : LinearNoBiasFn::apply(x, w);
+}
+
+torch::Tensor linear_(const torch::nn::Linear &l, const torch::Tensor &x) { return linear_(x, l->weight, l->bias); }
+
+// nn.GELU() of upstream: the exact erf form, not the tanh approximation
+torch::Tensor gelu_(const torch::Tensor &x) {
+#if defined(CLLM_HAVE_AVX2)
+  if (cpu_kernel_path_(x)) return GeluFn::apply(x);
+#endif
+  return torch::gelu(x);
+}
+
 // LayerNorm but with an optional bias. PyTorch doesn't support simply bias=False
 struct LayerNormImpl : torch::nn::Module {
   torch::Tensor weight, bias;
@@ -321,7 +589,14 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
   }
   torch::Tensor forward(const torch::Tensor &x, KVCache *cache) {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2), hs = C / n_head;
-    auto qkv = c_attn(x).split(n_embd, 2);
+    auto qkv_all = linear_(c_attn, x);  // (B, T, 3C)
+#if defined(CLLM_HAVE_AVX2)
+    // dropout inside attention and head sizes off the 16-column tiles take libtorch's SDPA
+    if (cache == nullptr && cpu_kernel_path_(qkv_all) && hs % 16 == 0 && !(is_training() && dropout > 0)) {
+      return resid_dropout(linear_(c_proj, CausalAttentionFn::apply(qkv_all, n_head)));
+    }
+#endif
+    auto qkv = qkv_all.split(n_embd, 2);
     auto q = qkv[0].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
     auto k = qkv[1].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
     auto v = qkv[2].view({B, T, n_head, hs}).transpose(1, 2);  // (B, nh, T, hs)
@@ -341,7 +616,7 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
       if (T == 1 && q.device().is_cpu() && q.scalar_type() == torch::kFloat && cache->k.is_contiguous() &&
           cache->v.is_contiguous()) {
         auto y = decode_attention_cpu_(q, cache->k, cache->v, cache->len);  // (B, nh, 1, hs)
-        return resid_dropout(c_proj(y.transpose(1, 2).contiguous().view({B, T, C})));
+        return resid_dropout(linear_(c_proj, y.transpose(1, 2).contiguous().view({B, T, C})));
       }
       k = cache->k.narrow(2, 0, cache->len);  // (B, nh, len, hs)
       v = cache->v.narrow(2, 0, cache->len);
@@ -349,7 +624,7 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
     }
     auto y = sdpa_(q, k, v, is_training() ? dropout : 0.0, causal);  // (B, nh, T, hs)
     y = y.transpose(1, 2).contiguous().view({B, T, C});  // re-assemble all head outputs side by side
-    return resid_dropout(c_proj(y));
+    return resid_dropout(linear_(c_proj, y));
   }
 };
 TORCH_MODULE(CausalSelfAttention);
@@ -362,8 +637,7 @@ struct MLPImpl : torch::nn::Module {
     c_proj = register_module("c_proj", torch::nn::Linear(torch::nn::LinearOptions(4 * cfg.n_embd, cfg.n_embd).bias(cfg.bias)));
     dropout = register_module("dropout", torch::nn::Dropout(cfg.dropout));
   }
-  // nn.GELU() of upstream: the exact erf form, not the tanh approximation
-  torch::Tensor forward(const torch::Tensor &x) { return dropout(c_proj(torch::gelu(c_fc(x)))); }
+  torch::Tensor forward(const torch::Tensor &x) { return dropout(linear_(c_proj, gelu_(linear_(c_fc, x)))); }
 };
 TORCH_MODULE(MLP);
 
@@ -426,7 +700,7 @@ struct GPTImpl : torch::nn::Module {
       x = transformer->blocks[i](x, caches ? &(*caches)[i] : nullptr);
     }
     x = transformer->ln_f(x);
-    return torch::nn::functional::linear(x, transformer->wte->weight);  // (B, T, V)
+    return linear_(x, transformer->wte->weight, torch::Tensor());  // (B, T, V)
   }
 
   // nanoGPT _init_weights: N(0, 0.02) for Linear and Embedding weights, zero biases, and
@@ -580,10 +854,12 @@ int cllm_runtime_info(char *buf, int64_t cap) {
        << ",\"cuda_device_count\":" << (cuda ? torch::cuda::device_count() : 0)
        << ",\"num_threads\":" << at::get_num_threads() << ",\"cxx11_abi\":" << _GLIBCXX_USE_CXX11_ABI
 #if TORCH_VERSION_MAJOR >= 2
-       << ",\"sdpa\":\"at::scaled_dot_product_attention\"}";
+       << ",\"sdpa\":\"at::scaled_dot_product_attention\""
 #else
-       << ",\"sdpa\":\"at::_scaled_dot_product_attention\"}";
+       << ",\"sdpa\":\"at::_scaled_dot_product_attention\""
 #endif
+       << ",\"cpu_kernels\":\"" << (cpu_kernels_enabled_() ? "avx2" : cpu_kernels_available_() ? "off" : "unavailable")
+       << "\"}";
     std::string s = os.str();
     CLLM_CHECK(buf != nullptr && cap > static_cast<int64_t>(s.size()), CLLM_ERR_ARGUMENT,
                "runtime info needs " << s.size() + 1 << " bytes");
@@ -795,6 +1071,38 @@ int cllm_train_step(cllm_model *m, const int32_t *x, const int32_t *y, int64_t m
       }
       if (++m->good_steps % 2000 == 0) m->loss_scale *= 2.0;
     }
+#if defined(CLLM_HAVE_AVX2)
+    if (cpu_kernel_path_(m->params[0])) {
+      // clip_grad_norm_'s total norm, its clipping folded into the AdamW kernel's one pass
+      std::vector<torch::Tensor> norms;
+      for (auto &g : grads) norms.push_back(g.norm());
+      const double norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+      const float coef =
+          grad_clip > 0 ? std::min(1.0f, static_cast<float>(grad_clip) / (static_cast<float>(norm) + 1e-6f)) : 1.0f;
+      for (size_t i = 0; i < m->params.size(); i++) {
+        auto &p = m->params[i];
+        if (!p.grad().defined()) continue;
+        const double st = m->step[i] += 1.0;
+        const cllm_avx2::adamw_step a{lr,
+                                      static_cast<float>(m->beta1),
+                                      static_cast<float>(m->beta2),
+                                      static_cast<float>(m->eps),
+                                      m->decay[i] ? static_cast<float>(m->weight_decay) : 0.0f,
+                                      static_cast<float>(1.0 - std::pow(m->beta1, st)),
+                                      static_cast<float>(1.0 - std::pow(m->beta2, st)),
+                                      coef};
+        auto g = p.grad().contiguous();
+        float *pp = p.data_ptr<float>(), *mp = m->exp_avg[i].data_ptr<float>(), *vp = m->exp_avg_sq[i].data_ptr<float>();
+        const float *gp = g.data_ptr<float>();
+        parallel_(p.numel(), 1 << 14,
+                  [&](int64_t b, int64_t e) { cllm_avx2::adamw(pp + b, gp + b, mp + b, vp + b, e - b, a); });
+        p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True), as upstream
+      }
+      *loss = total.item<float>();
+      *grad_norm = static_cast<float>(norm);
+      return;
+    }
+#endif
     double norm = grad_clip > 0
                       ? torch::nn::utils::clip_grad_norm_(m->params, grad_clip)
                       : torch::nn::utils::clip_grad_norm_(m->params, std::numeric_limits<double>::infinity());

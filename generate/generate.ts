@@ -170,7 +170,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       stop: "two consecutive newline tokens",
       sample_stream: "xoshiro256**(seed, k-1)",
     },
-    libtorch: { version: runtime.torch_version, sdpa: runtime.sdpa, threads: runtime.num_threads },
+    libtorch: {
+      version: runtime.torch_version,
+      sdpa: runtime.sdpa,
+      cpu_kernels: runtime.cpu_kernels,
+      threads: runtime.num_threads,
+    },
     samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
     new_tokens: newTokens,
     seconds,

@@ -360,6 +360,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       libtorch: {
         version: runtime.torch_version,
         sdpa: runtime.sdpa,
+        cpu_kernels: runtime.cpu_kernels,
         threads: runtime.num_threads,
         cxx11_abi: runtime.cxx11_abi,
       },
