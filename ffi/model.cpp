@@ -338,10 +338,11 @@ bool cpu_kernels_enabled_() {
 }
 
 // OpenBLAS's openblas_set_num_threads, found in whichever loaded library exports it (the
-// BLAS comes in through libtorch, so it is not in the global symbol scope), or null.
+// BLAS comes in through libtorch, so it is not in the global symbol scope; and its file may
+// be named libblas.so.3), or null.
 using set_threads_fn = void (*)(int);
 int find_openblas_(struct dl_phdr_info *info, size_t, void *out) {
-  if (info->dlpi_name == nullptr || std::strstr(info->dlpi_name, "openblas") == nullptr) return 0;
+  if (info->dlpi_name == nullptr || info->dlpi_name[0] == '\0') return 0;
   void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
   if (h == nullptr) return 0;
   void *f = dlsym(h, "openblas_set_num_threads");
