@@ -13,6 +13,7 @@ import {
   storagePid,
   type Tensor,
 } from "./_tensor.ts";
+import { sha256 } from "../run/fingerprint.ts";
 import { zipStored } from "./_zip.ts";
 import { type Checkpoint, optimizerGroups } from "./read_checkpoint.ts";
 
@@ -183,10 +184,9 @@ export function serializeCheckpoint(ckpt: Checkpoint, options: WriteOptions = {}
   ]);
 }
 
-/** Hex SHA-256 of bytes. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+/** Hex SHA-256 of bytes (run/fingerprint.ts's {@linkcode sha256}). */
+export function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Promise.resolve(sha256(bytes));
 }
 
 /**

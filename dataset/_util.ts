@@ -5,17 +5,16 @@
  * @module
  */
 import { join } from "node:path";
+import { hashFile, sha256 } from "../run/fingerprint.ts";
 
-/** Hex sha256 of some bytes. */
-export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** Hex sha256 of some bytes or text (run/fingerprint.ts's {@linkcode sha256}). */
+export function sha256Hex(data: Uint8Array | string): Promise<string> {
+  return Promise.resolve(sha256(data));
 }
 
-/** Hex sha256 of a file. */
-export async function sha256File(path: string): Promise<string> {
-  return sha256Hex(await Deno.readFile(path));
+/** Hex sha256 of a file, streamed (run/fingerprint.ts's {@linkcode hashFile}). */
+export function sha256File(path: string): Promise<string> {
+  return hashFile(path);
 }
 
 /** Write `manifest.json` (two-space JSON, final newline) into a folder. */

@@ -54,7 +54,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../run/fingerprint.ts";
 import { basename, join } from "node:path";
 import { structureFromCif } from "../cif/from_cif.ts";
 import { element } from "../cif/elements.ts";
@@ -354,10 +354,10 @@ export function generatedCifId(name: string): [string, number] {
  */
 export function pinSha256(path: string, cifs: readonly NamedCif[]): string {
   if (Deno.statSync(path).isDirectory) {
-    const lines = cifs.map((c) => `${c.name}\t${createHash("sha256").update(c.text).digest("hex")}\n`).sort();
-    return createHash("sha256").update(lines.join("")).digest("hex");
+    const lines = cifs.map((c) => `${c.name}\t${sha256(c.text)}\n`).sort();
+    return sha256(lines.join(""));
   }
-  return createHash("sha256").update(Deno.readFileSync(path)).digest("hex");
+  return sha256(Deno.readFileSync(path));
 }
 
 /**
