@@ -14,7 +14,8 @@ import type { Mat3, Vec3 } from "../cif/lattice.ts";
 import type { Site, Structure } from "../cif/structure.ts";
 import { AMOUNT_TOLERANCE } from "../cif/composition.ts";
 import { getSymmetryDataset, type PyCell, type PySymmetryDataset } from "./spglib/spglib.ts";
-import hallData from "./data/spglib_hall.json" with { type: "json" };
+import { spgdbGetSpacegroupOperations, spgdbGetSpacegroupType } from "./spglib/spg_database.ts";
+import { opToXyz } from "./space_group_ops.ts";
 
 /** Thrown when symmetry analysis fails (bad input, or spglib finds no dataset); never a crash. */
 export class SymmetryError extends Error {
@@ -31,17 +32,18 @@ export interface HallEntry {
   hall_symbol: string;
   /** Setting choice, e.g. `"1"`, `"2"`, `"H"`, `"R"`, `"b"`, or `""`. */
   choice: string;
-  /** spglib's database operators (`get_symmetry_from_database`) as `SymmOp.as_xyz_string()`. */
+  /**
+   * spglib's database operators (`get_symmetry_from_database`) as `SymmOp.as_xyz_string()`, in
+   * the database's order (for 15 F-centred settings a symmetry dataset lists the centring blocks
+   * in another order; CIF writing uses the dataset's, see `spaceGroupOf`).
+   */
   ops: string[];
 }
 
-const HALL = (hallData as unknown as { hall: Record<string, HallEntry> }).hall;
-
-/** Where the Hall table came from. */
-export const HALL_DATA_SOURCE: string = (hallData as { source: string }).source;
-
 /**
- * spglib's database entry for a Hall number.
+ * spglib's database entry for a Hall number, read from the spglib port's tables
+ * (`./spglib/spg_database.ts`, checked against python spglib for all 530 settings by
+ * `tools/gen_spg_database.py`).
  *
  * @param hallNumber 1–530.
  * @returns The entry.
@@ -53,9 +55,16 @@ export const HALL_DATA_SOURCE: string = (hallData as { source: string }).source;
  * ```
  */
 export function hallEntry(hallNumber: number): HallEntry {
-  const e = HALL[String(hallNumber)];
-  if (!e) throw new SymmetryError(`Unknown Hall number: ${hallNumber}`);
-  return e;
+  const type = spgdbGetSpacegroupType(hallNumber);
+  const ops = type.number === 0 ? null : spgdbGetSpacegroupOperations(hallNumber);
+  if (!ops) throw new SymmetryError(`Unknown Hall number: ${hallNumber}`);
+  return {
+    number: type.number,
+    international: type.internationalShort,
+    hall_symbol: type.hallSymbol,
+    choice: type.choice,
+    ops: ops.rot.map((rot, i) => opToXyz({ rot: rot as Mat3, trans: ops.trans[i] as Vec3 })),
+  };
 }
 
 /** A space-group operation on fractional coordinates: x' = R·x + t. */

@@ -74,6 +74,9 @@ Deno.test("hallEntry() carries spglib's symbols for every Hall number", () => {
   assert.equal(hallEntry(458).international, "R-3m");
   assert.equal(hallEntry(525).international, "Fd-3m");
   assert.equal(hallEntry(517).ops.length, 48);
+  // python3-spglib 2.0.2 get_symmetry_from_database(81), through SymmOp.as_xyz_string()
+  assert.deepEqual(hallEntry(81).ops, ["x, y, z", "-x, -y, -z", "-x, y+1/2, -z+1/2", "x, -y+1/2, z+1/2"]);
+  assert.equal(hallEntry(81).hall_symbol, "-P 2ybc");
   let last = 0;
   for (let h = 1; h <= 530; h++) {
     const e = hallEntry(h);
