@@ -114,6 +114,11 @@ inline void transpose_(const float *src, int64_t ld_src, int64_t rows, int64_t c
   }
 }
 
+// lanes[0] + ... + lanes[7], pairwise
+inline float sum8_(const float *lanes) {
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
 // p[0..n) = softmax(scale * s[0..n)), p[n..width) = 0
 inline void softmax_row_(const float *s, int64_t n, float scale, float *p, int64_t width) {
   float lanes[8];
@@ -129,8 +134,7 @@ inline void softmax_row_(const float *s, int64_t n, float scale, float *p, int64
   for (j = 0; j + 8 <= n; j += 8)
     for (int l = 0; l < 8; l++) lanes[l] += (p[j + l] = exp_(s[j + l] * scale - shift));
   for (; j < n; j++) lanes[0] += (p[j] = exp_(s[j] * scale - shift));
-  const float sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-  const float inv = 1.0f / sum;
+  const float inv = 1.0f / sum8_(lanes);
   for (j = 0; j < n; j++) p[j] *= inv;
   for (; j < width; j++) p[j] = 0.0f;
 }
@@ -186,8 +190,7 @@ void backward(const float *q, const float *k, const float *v, const float *dy, c
       for (; j + 8 <= n; j += 8)
         for (int l = 0; l < 8; l++) lanes[l] += p[j + l] * g[j + l];
       for (; j < n; j++) lanes[0] += p[j] * g[j];
-      const float D =
-          ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+      const float D = sum8_(lanes);
       float *s = dS + i * Tp;
       for (j = 0; j < n; j++) s[j] = p[j] * (g[j] - D) * d.scale;
       for (; j < Tp; j++) s[j] = 0.0f;

@@ -463,6 +463,20 @@ struct GeluFn : public torch::autograd::Function<GeluFn> {
 };
 #endif
 
+// One AdamW update of p (CPU float32, contiguous state) through the kernel, `a` as in
+// kernels.h; only called on the CPU kernels' path.
+void adamw_fused_(torch::Tensor &p, const torch::Tensor &grad, torch::Tensor &exp_avg, torch::Tensor &exp_avg_sq,
+                  const cllm_avx2::adamw_step &a) {
+#if defined(CLLM_HAVE_AVX2)
+  auto g = grad.contiguous();
+  float *pp = p.data_ptr<float>(), *mp = exp_avg.data_ptr<float>(), *vp = exp_avg_sq.data_ptr<float>();
+  const float *gp = g.data_ptr<float>();
+  parallel_(p.numel(), 1 << 14, [&](int64_t b, int64_t e) { cllm_avx2::adamw(pp + b, gp + b, mp + b, vp + b, e - b, a); });
+#else
+  CLLM_CHECK(false, CLLM_ERR_INTERNAL, "adamw_fused_: this library was built without the CPU kernels");
+#endif
+}
+
 // y = x W^T (+ b) with its GEMMs split over the intra-op threads: rows of x for y and dx,
 // rows of W for dW and db, each part one BLAS call (single-threaded, see configure_blas_).
 namespace split_linear {
@@ -1072,53 +1086,39 @@ int cllm_train_step(cllm_model *m, const int32_t *x, const int32_t *y, int64_t m
       }
       if (++m->good_steps % 2000 == 0) m->loss_scale *= 2.0;
     }
-#if defined(CLLM_HAVE_AVX2)
-    if (cpu_kernel_path_(m->params[0])) {
-      // clip_grad_norm_'s total norm, its clipping folded into the AdamW kernel's one pass
+    // on the CPU kernels' path, AdamW is one fused pass per tensor with clip_grad_norm_'s
+    // scaling folded in; elsewhere clip_grad_norm_ scales the gradients first
+    const bool fused = cpu_kernel_path_(m->params[0]);
+    double norm;
+    float coef = 1.0f;
+    if (fused) {
       std::vector<torch::Tensor> norms;
       for (auto &g : grads) norms.push_back(g.norm());
-      const double norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
-      const float coef =
-          grad_clip > 0 ? std::min(1.0f, static_cast<float>(grad_clip) / (static_cast<float>(norm) + 1e-6f)) : 1.0f;
-      for (size_t i = 0; i < m->params.size(); i++) {
-        auto &p = m->params[i];
-        if (!p.grad().defined()) continue;
-        const double st = m->step[i] += 1.0;
-        const cllm_avx2::adamw_step a{lr,
-                                      static_cast<float>(m->beta1),
-                                      static_cast<float>(m->beta2),
-                                      static_cast<float>(m->eps),
-                                      m->decay[i] ? static_cast<float>(m->weight_decay) : 0.0f,
-                                      static_cast<float>(1.0 - std::pow(m->beta1, st)),
-                                      static_cast<float>(1.0 - std::pow(m->beta2, st)),
-                                      coef};
-        auto g = p.grad().contiguous();
-        float *pp = p.data_ptr<float>(), *mp = m->exp_avg[i].data_ptr<float>(), *vp = m->exp_avg_sq[i].data_ptr<float>();
-        const float *gp = g.data_ptr<float>();
-        parallel_(p.numel(), 1 << 14,
-                  [&](int64_t b, int64_t e) { cllm_avx2::adamw(pp + b, gp + b, mp + b, vp + b, e - b, a); });
-        p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True), as upstream
-      }
-      *loss = total.item<float>();
-      *grad_norm = static_cast<float>(norm);
-      return;
+      norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+      if (grad_clip > 0) coef = std::min(1.0f, static_cast<float>(grad_clip) / (static_cast<float>(norm) + 1e-6f));
+    } else {
+      norm = torch::nn::utils::clip_grad_norm_(m->params, grad_clip > 0 ? static_cast<double>(grad_clip)
+                                                                        : std::numeric_limits<double>::infinity());
     }
-#endif
-    double norm = grad_clip > 0
-                      ? torch::nn::utils::clip_grad_norm_(m->params, grad_clip)
-                      : torch::nn::utils::clip_grad_norm_(m->params, std::numeric_limits<double>::infinity());
     // AdamW, as torch 1.13 torch/optim/adamw.py _single_tensor_adamw
     for (size_t i = 0; i < m->params.size(); i++) {
       auto &p = m->params[i];
       if (!p.grad().defined()) continue;
       auto g = p.grad();
       const double s = m->step[i] += 1.0;
-      if (m->decay[i]) p.mul_(1.0 - lr * m->weight_decay);
-      m->exp_avg[i].mul_(m->beta1).add_(g, 1.0 - m->beta1);
-      m->exp_avg_sq[i].mul_(m->beta2).addcmul_(g, g, 1.0 - m->beta2);
       const double bc1 = 1.0 - std::pow(m->beta1, s), bc2 = 1.0 - std::pow(m->beta2, s);
-      auto denom = (m->exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(m->eps);
-      p.addcdiv_(m->exp_avg[i], denom, -lr / bc1);
+      if (fused) {
+        adamw_fused_(p, g, m->exp_avg[i], m->exp_avg_sq[i],
+                     {lr, static_cast<float>(m->beta1), static_cast<float>(m->beta2), static_cast<float>(m->eps),
+                      m->decay[i] ? static_cast<float>(m->weight_decay) : 0.0f, static_cast<float>(bc1),
+                      static_cast<float>(bc2), coef});
+      } else {
+        if (m->decay[i]) p.mul_(1.0 - lr * m->weight_decay);
+        m->exp_avg[i].mul_(m->beta1).add_(g, 1.0 - m->beta1);
+        m->exp_avg_sq[i].mul_(m->beta2).addcmul_(g, g, 1.0 - m->beta2);
+        auto denom = (m->exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(m->eps);
+        p.addcdiv_(m->exp_avg[i], denom, -lr / bc1);
+      }
       p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True), as upstream
     }
     *loss = total.item<float>();
