@@ -15,19 +15,49 @@ export interface MetricDiff {
 }
 
 /**
- * Read a run's `metrics.json` (the run folder or the file).
+ * Read a run's `metrics.json` (the run folder or the file). A run folder whose run did not
+ * finish (interrupted, or still running) has no current metrics, and says so.
  *
  * @param run Run folder (`out/<experiment>`) or a metrics.json path.
  * @returns Metric name → value.
- * @throws {Error} When the file is missing: "Cannot read metrics: …".
+ * @throws {Error} "Cannot read metrics: …" when the file is missing, unfinished or malformed.
  */
 export function readRunMetrics(run: string): Record<string, number | null> {
-  const path = run.endsWith(".json") ? run : join(run, "metrics.json");
+  const isFile = run.endsWith(".json");
+  const path = isFile ? run : join(run, "metrics.json");
+  if (!isFile) {
+    let isDir = false;
+    try {
+      isDir = Deno.statSync(run).isDirectory;
+    } catch { /* reported below */ }
+    const has = (f: string) => {
+      try {
+        Deno.statSync(join(run, f));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (isDir && has("run.lock")) {
+      throw new Error(`Cannot read metrics: ${run} is being run now or its run was interrupted (run.lock is there); it has no current metrics`);
+    }
+    if (isDir && !has("metrics.json")) {
+      throw new Error(`Cannot read metrics: ${run} has no metrics.json: its last run did not finish (rerun it)`);
+    }
+  }
+  let raw: unknown;
   try {
-    return JSON.parse(Deno.readTextFileSync(path));
+    raw = JSON.parse(Deno.readTextFileSync(path));
   } catch (e) {
     throw new Error(`Cannot read metrics: ${path}: ${(e as Error).message}`);
   }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new Error(`Cannot read metrics: ${path} is not a JSON object of metric values`);
+  }
+  for (const [k, v] of Object.entries(raw)) {
+    if (v !== null && typeof v !== "number") throw new Error(`Cannot read metrics: ${path}: ${k} is not a number`);
+  }
+  return raw as Record<string, number | null>;
 }
 
 /**

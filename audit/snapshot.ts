@@ -85,15 +85,108 @@ export interface AuditLine {
 /** Result of comparing current metrics with a snapshot. */
 export interface AuditResult {
   lines: AuditLine[];
-  /** True when no metric drifted or went missing. */
+  /** True when no metric drifted or went missing, and none is new (unless allowed). */
   ok: boolean;
 }
 
+/** Thrown for a snapshot file that cannot be used: unreadable JSON or the wrong shape. */
+export class SnapshotError extends Error {
+  override name = "SnapshotError";
+}
+
 /**
- * Compare current metrics with a snapshot.
+ * Parse and check a snapshot file's text: every field the audit relies on must be there
+ * with its type (a number where a number belongs).
+ *
+ * @param text The file's content.
+ * @param path The file, for messages.
+ * @returns The snapshot.
+ * @throws {SnapshotError} Saying what is wrong and where.
+ * @example A string where a number belongs
+ * ```ts
+ * import { parseSnapshot } from "./snapshot.ts";
+ * import assert from "node:assert/strict";
+ * const text = JSON.stringify({ experiment: "x", seed: 1, n: 4, tolerance_rule: "", metrics: { "m/validity": { value: "0.5" } } });
+ * assert.throws(() => parseSnapshot(text, "x.json"), /metrics\["m\/validity"\]\.value is not a number/);
+ * ```
+ */
+export function parseSnapshot(text: string, path: string): Snapshot {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new SnapshotError(`Cannot read snapshot ${path}: invalid JSON (${(e as Error).message}); restore it from git`);
+  }
+  const problems: string[] = [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObj(raw)) throw new SnapshotError(`Cannot read snapshot ${path}: not a JSON object; restore it from git`);
+  if (typeof raw.experiment !== "string") problems.push("experiment is missing or not a string");
+  for (const k of ["seed", "n"]) {
+    if (raw[k] !== null && (typeof raw[k] !== "number" || !Number.isFinite(raw[k]))) problems.push(`${k} is missing or not a number`);
+  }
+  if (raw.provenance !== undefined && !isObj(raw.provenance)) problems.push("provenance is not an object");
+  if (!isObj(raw.metrics)) problems.push("metrics is missing or not an object");
+  else {
+    if (Object.keys(raw.metrics).length === 0) problems.push("metrics is empty");
+    for (const [name, m] of Object.entries(raw.metrics)) {
+      const at = `metrics[${JSON.stringify(name)}]`;
+      if (!isObj(m)) {
+        problems.push(`${at} is not an object`);
+        continue;
+      }
+      if (typeof m.value !== "number" || !Number.isFinite(m.value)) problems.push(`${at}.value is not a number`);
+      for (const k of ["abs", "rel"]) {
+        if (m[k] !== undefined && (typeof m[k] !== "number" || !((m[k] as number) >= 0))) {
+          problems.push(`${at}.${k} is not a number >= 0`);
+        }
+      }
+    }
+  }
+  if (problems.length) {
+    throw new SnapshotError(`Cannot use snapshot ${path}: ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ""}; restore it from git`);
+  }
+  return raw as unknown as Snapshot;
+}
+
+/** What a run was, to check a snapshot's header against. */
+export interface RunIdentity {
+  experiment: string;
+  n: number;
+  seed: number;
+  profile: string | null;
+}
+
+/**
+ * Differences between a snapshot's header (experiment, n, seed, profile) and the run.
+ *
+ * @param snapshot The snapshot.
+ * @param run What was run.
+ * @returns One line per field that differs.
+ */
+export function headerMismatches(snapshot: Snapshot, run: RunIdentity): string[] {
+  const out: string[] = [];
+  if (snapshot.experiment !== run.experiment) out.push(`experiment: snapshot ${snapshot.experiment}, run ${run.experiment}`);
+  if (snapshot.n !== run.n) out.push(`n: snapshot ${snapshot.n}, run ${run.n}`);
+  if (snapshot.seed !== run.seed) out.push(`seed: snapshot ${snapshot.seed}, run ${run.seed}`);
+  const profile = (snapshot.provenance?.profile ?? null) as string | null;
+  if (profile !== run.profile) out.push(`profile: snapshot ${profile ?? "none"}, run ${run.profile ?? "none"}`);
+  return out;
+}
+
+/** Options of {@linkcode auditMetrics}. */
+export interface AuditOptions {
+  /** Accept run metrics the snapshot does not hold (they are still listed as new). @default {false} */
+  allowNew?: boolean;
+}
+
+/**
+ * Compare current metrics with a snapshot: a snapshot metric the run lacks fails, and so
+ * does a run metric the snapshot lacks unless `allowNew` (a metric that is null in the run
+ * and absent from the snapshot is absent from both).
  *
  * @param snapshot The golden file.
  * @param current Metric name → current value.
+ * @param options `allowNew`.
  * @returns One line per metric (snapshot order, then new ones) and the verdict.
  * @example Within tolerance
  * ```ts
@@ -103,7 +196,11 @@ export interface AuditResult {
  * if (!r.ok) throw new Error();
  * ```
  */
-export function auditMetrics(snapshot: Snapshot, current: Record<string, number | null>): AuditResult {
+export function auditMetrics(
+  snapshot: Snapshot,
+  current: Record<string, number | null>,
+  options: AuditOptions = {},
+): AuditResult {
   const lines: AuditLine[] = [];
   for (const [name, m] of Object.entries(snapshot.metrics)) {
     const cur = current[name];
@@ -120,11 +217,13 @@ export function auditMetrics(snapshot: Snapshot, current: Record<string, number 
     lines.push({ metric: name, snapshot: m.value, current: cur, diff, tolerance: tol, status: ok ? "ok" : "DRIFT" });
   }
   for (const [name, v] of Object.entries(current)) {
-    if (!(name in snapshot.metrics)) {
+    if (!(name in snapshot.metrics) && v !== null) {
       lines.push({ metric: name, snapshot: null, current: v, diff: null, tolerance: "", status: "new" });
     }
   }
-  return { lines, ok: lines.every((l) => l.status === "ok" || l.status === "new") };
+  const ok = lines.length > 0 &&
+    lines.every((l) => l.status === "ok" || (l.status === "new" && options.allowNew === true));
+  return { lines, ok };
 }
 
 /**

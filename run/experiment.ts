@@ -16,6 +16,9 @@
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { basename } from "node:path";
+import { promptSlug } from "../generate/prompt.ts";
+import { checkTrainConfig, trainMode } from "../train/config.ts";
+import { nameProblem } from "./paths.ts";
 
 /** Where a model's weights come from. */
 export interface ModelSpec {
@@ -91,9 +94,34 @@ export const SAMPLE_DEFAULTS: SampleSpec = {
   device: "cpu",
 };
 
-/** Thrown for a malformed experiment file; names the file and the key. */
+/** Thrown for a malformed experiment file; names the file and every problem found. */
 export class ExperimentError extends Error {
   override name = "ExperimentError";
+  /** Each problem on its own, as `key: what is wrong`. */
+  problems: string[];
+  /**
+   * @param message The whole message.
+   * @param problems The problems it lists.
+   */
+  constructor(message: string, problems: string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
+}
+
+/**
+ * One error listing every problem of a file.
+ *
+ * @param file The experiment file.
+ * @param problems `key: what is wrong` lines.
+ * @returns The error to throw.
+ */
+export function experimentProblems(file: string, problems: string[]): ExperimentError {
+  if (problems.length === 1) return new ExperimentError(`${file}: ${problems[0]}`, problems);
+  return new ExperimentError(
+    `${file}: ${problems.length} problems, fix them all before running:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    problems,
+  );
 }
 
 const TOP_KEYS = [
@@ -108,22 +136,23 @@ const TOP_KEYS = [
   "profiles",
 ];
 const DATASET_KEYS = ["sources", "tokens", "subset", "val_fraction", "seed", "dedupe", "symmetrize"];
+const SUBSET_KEYS = ["in", "n_train", "n_val", "min_len", "seed", "allow_fewer"];
 const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures"]);
 const MODEL_KEYS = ["checkpoint", "train"];
 
-function checkKeys(obj: unknown, allowed: string[], where: string, file: string): Record<string, unknown> {
+function checkKeys(obj: unknown, allowed: string[] | null, where: string, problems: string[]): Record<string, unknown> {
   if (obj === null || obj === undefined) return {};
   if (typeof obj !== "object" || Array.isArray(obj)) {
-    throw new ExperimentError(`${file}: ${where} must be a mapping`);
+    problems.push(`${where || "the file"} must be a mapping`);
+    return {};
   }
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) {
-      throw new ExperimentError(
-        `${file}: unknown key "${where ? where + "." : ""}${k}" (allowed: ${allowed.join(", ")})`,
-      );
-    }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (allowed && !allowed.includes(k)) {
+      problems.push(`unknown key "${where ? where + "." : ""}${k}" (allowed: ${allowed.join(", ")})`);
+    } else out[k] = v;
   }
-  return obj as Record<string, unknown>;
+  return out;
 }
 
 /**
@@ -147,7 +176,7 @@ export function parseScalar(text: string): unknown {
  * @param sets Overrides such as `sample.n=50` or `models.nacl10.train.max_iters=20`.
  * @param file For messages.
  * @returns The same object.
- * @throws {ExperimentError} On a malformed override.
+ * @throws {ExperimentError} On a malformed override, or one for a model the experiment does not define.
  */
 export function applyOverrides(
   raw: Record<string, unknown>,
@@ -158,6 +187,16 @@ export function applyOverrides(
     const eq = s.indexOf("=");
     if (eq <= 0) throw new ExperimentError(`${file}: override "${s}" is not key=value`);
     const path = s.slice(0, eq).split(".");
+    if (path[0] === "models" && path.length > 1) {
+      // a typo here used to add a model that trains from scratch with the defaults
+      const models = raw.models && typeof raw.models === "object" ? Object.keys(raw.models) : [];
+      if (!models.includes(path[1])) {
+        throw new ExperimentError(
+          `${file}: override "${s}": the experiment defines no model "${path[1]}" ` +
+            `(its models: ${models.join(", ") || "none"})`,
+        );
+      }
+    }
     let obj = raw as Record<string, unknown>;
     for (const p of path.slice(0, -1)) {
       if (obj[p] === undefined || obj[p] === null) obj[p] = {};
@@ -171,39 +210,148 @@ export function applyOverrides(
   return raw;
 }
 
+const isInt = (v: unknown, min: number) => typeof v === "number" && Number.isInteger(v) && v >= min;
+
+function checkNumber(
+  problems: string[],
+  key: string,
+  v: unknown,
+  rule: "int>=0" | "int>=1" | "int" | ">0" | "[0,1]",
+): void {
+  const ok = rule === "int>=0"
+    ? isInt(v, 0)
+    : rule === "int>=1"
+    ? isInt(v, 1)
+    : rule === "int"
+    ? isInt(v, -Infinity)
+    : rule === ">0"
+    ? typeof v === "number" && Number.isFinite(v) && v > 0
+    : typeof v === "number" && v >= 0 && v <= 1;
+  if (ok) return;
+  const want = { "int>=0": "an integer >= 0", "int>=1": "an integer >= 1", "int": "an integer", ">0": "a finite number > 0", "[0,1]": "a number in [0, 1]" }[rule];
+  problems.push(`${key} must be ${want}, got ${JSON.stringify(v)}`);
+}
+
+/** Problems of a model's `train:` section that the YAML alone shows (keys, types, ranges). */
+function trainProblems(name: string, train: unknown, models: string[]): string[] {
+  const where = `models.${name}.train`;
+  if (typeof train !== "object" || train === null || Array.isArray(train)) return [`${where} must be a mapping`];
+  const values = { ...(train as Record<string, unknown>) };
+  // the runner sets these; a model name as init_from is resolved by the runner
+  delete values.out_dir;
+  delete values.dataset;
+  if (typeof values.init_from === "string" && models.includes(values.init_from)) values.init_from = "model-checkpoint";
+  const { config, problems } = checkTrainConfig(values, { source: where });
+  if (problems.length) return problems;
+  try {
+    trainMode(config);
+  } catch (e) {
+    problems.push(`${where}: ${(e as Error).message}`);
+  }
+  return problems;
+}
+
 /**
- * Validate and default an experiment object.
+ * Validate and default an experiment object: every problem the YAML alone shows (unknown
+ * keys, types, ranges, names that become paths) is collected and reported at once.
  *
  * @param raw Parsed YAML.
  * @param file The file it came from (for messages and the default name).
  * @returns The experiment with defaults filled in.
- * @throws {ExperimentError} On unknown keys or missing sections.
+ * @throws {ExperimentError} Listing every problem found.
  */
 export function resolveExperiment(raw: Record<string, unknown>, file: string): ExperimentSpec {
-  const top = checkKeys(raw, TOP_KEYS, "", file);
-  const ds = top.dataset ? checkKeys(top.dataset, DATASET_KEYS, "dataset", file) as DatasetSpec : null;
-  if (ds && [ds.sources, ds.tokens, ds.subset].filter(Boolean).length !== 1) {
-    throw new ExperimentError(`${file}: dataset needs exactly one of sources, tokens, subset`);
+  const problems: string[] = [];
+  const top = checkKeys(raw, TOP_KEYS, "", problems);
+  const ds = top.dataset ? checkKeys(top.dataset, DATASET_KEYS, "dataset", problems) as DatasetSpec : null;
+  if (ds) {
+    if ([ds.sources, ds.tokens, ds.subset].filter(Boolean).length !== 1) {
+      problems.push("dataset needs exactly one of sources, tokens, subset");
+    }
+    if (ds.sources !== undefined && (!Array.isArray(ds.sources) || !ds.sources.every((x) => typeof x === "string"))) {
+      problems.push("dataset.sources must be a list of paths");
+    }
+    if (ds.tokens !== undefined && typeof ds.tokens !== "string") problems.push("dataset.tokens must be a path");
+    if (ds.val_fraction !== undefined) checkNumber(problems, "dataset.val_fraction", ds.val_fraction, "[0,1]");
+    if (ds.seed !== undefined) checkNumber(problems, "dataset.seed", ds.seed, "int");
+    if (ds.subset) {
+      const sub = checkKeys(ds.subset, SUBSET_KEYS, "dataset.subset", problems);
+      if (typeof sub.in !== "string") problems.push("dataset.subset.in must be a path");
+      checkNumber(problems, "dataset.subset.n_train", sub.n_train, "int>=1");
+      checkNumber(problems, "dataset.subset.n_val", sub.n_val, "int>=0");
+      if (sub.min_len !== undefined) checkNumber(problems, "dataset.subset.min_len", sub.min_len, "int>=1");
+      if (sub.seed !== undefined) checkNumber(problems, "dataset.subset.seed", sub.seed, "int");
+    }
   }
-  const modelsRaw = checkKeys(top.models, Object.keys((top.models as object) ?? {}), "models", file);
+  const modelsRaw = checkKeys(top.models, null, "models", problems);
   const models: Record<string, ModelSpec> = {};
   for (const [name, m] of Object.entries(modelsRaw)) {
-    const spec = checkKeys(m, MODEL_KEYS, `models.${name}`, file) as ModelSpec;
+    const bad = nameProblem(name);
+    if (bad) problems.push(`models: model name ${bad}; it names the folder train/<model>`);
+    const spec = checkKeys(m, MODEL_KEYS, `models.${name}`, problems) as ModelSpec;
     if (!spec.checkpoint === !spec.train) {
-      throw new ExperimentError(`${file}: models.${name} needs exactly one of checkpoint, train`);
+      problems.push(`models.${name} needs exactly one of checkpoint, train`);
     }
+    if (spec.checkpoint !== undefined && typeof spec.checkpoint !== "string") {
+      problems.push(`models.${name}.checkpoint must be a path`);
+    }
+    if (spec.train) problems.push(...trainProblems(name, spec.train, Object.keys(modelsRaw)));
     models[name] = spec;
   }
-  if (Object.keys(models).length === 0) throw new ExperimentError(`${file}: models is empty`);
+  if (Object.keys(modelsRaw).length === 0) problems.push("models is empty");
   const prompts = top.prompts as unknown;
   if (!Array.isArray(prompts) || prompts.length === 0 || !prompts.every((p) => typeof p === "string")) {
-    throw new ExperimentError(`${file}: prompts must be a non-empty list of strings`);
+    problems.push("prompts must be a non-empty list of strings");
+  } else {
+    const slugs = new Map<string, string>();
+    for (const p of prompts as string[]) {
+      let slug: string;
+      try {
+        slug = promptSlug(p);
+      } catch (e) {
+        problems.push(`prompts: ${JSON.stringify(p)}: ${(e as Error).message}`);
+        continue;
+      }
+      if (!/^[A-Za-z0-9_]/.test(slug)) {
+        problems.push(`prompts: ${JSON.stringify(p)} names no composition (its folder would be "${slug}")`);
+      } else if (slugs.has(slug)) {
+        problems.push(`prompts: ${JSON.stringify(p)} and ${JSON.stringify(slugs.get(slug))} share the folder ${slug}`);
+      }
+      slugs.set(slug, p);
+    }
   }
-  const sample = { ...SAMPLE_DEFAULTS, ...checkKeys(top.sample, SAMPLE_KEYS, "sample", file) } as SampleSpec;
-  const ev = checkKeys(top.evaluate, ["symprec", "novelty_against"], "evaluate", file);
-  const snap = checkKeys(top.snapshot, ["metrics", "macro"], "snapshot", file);
+  const sample = { ...SAMPLE_DEFAULTS, ...checkKeys(top.sample, SAMPLE_KEYS, "sample", problems) } as SampleSpec;
+  checkNumber(problems, "sample.n", sample.n, "int>=1");
+  checkNumber(problems, "sample.top_k", sample.top_k, "int>=0");
+  checkNumber(problems, "sample.temperature", sample.temperature, ">0");
+  checkNumber(problems, "sample.max_new_tokens", sample.max_new_tokens, "int>=1");
+  checkNumber(problems, "sample.seed", sample.seed, "int");
+  checkNumber(problems, "sample.batch", sample.batch, "int>=1");
+  if (sample.temperatures !== undefined) {
+    if (!Array.isArray(sample.temperatures) || sample.temperatures.length === 0) {
+      problems.push("sample.temperatures must be a non-empty list of numbers > 0");
+    } else {
+      sample.temperatures.forEach((t, i) => checkNumber(problems, `sample.temperatures[${i}]`, t, ">0"));
+    }
+  }
+  if (typeof sample.device !== "string" || !/^(cpu|cuda(:\d+)?)$/.test(sample.device)) {
+    problems.push(`sample.device must be cpu or cuda, got ${JSON.stringify(sample.device)}`);
+  }
+  const ev = checkKeys(top.evaluate, ["symprec", "novelty_against"], "evaluate", problems);
+  if (ev.symprec !== undefined) checkNumber(problems, "evaluate.symprec", ev.symprec, ">0");
+  const snap = checkKeys(top.snapshot, ["metrics", "macro"], "snapshot", problems);
+  for (const k of ["metrics", "macro"]) {
+    const v = snap[k];
+    if (v !== undefined && (!Array.isArray(v) || !v.every((x) => typeof x === "string"))) {
+      problems.push(`snapshot.${k} must be a list of metric names`);
+    }
+  }
+  const experiment = (top.experiment as string) ?? basename(file).replace(/\.ya?ml$/, "");
+  const badName = nameProblem(experiment);
+  if (badName) problems.push(`experiment: ${badName}; it names the folder <--out>/<experiment>`);
+  if (problems.length) throw experimentProblems(file, problems);
   return {
-    experiment: (top.experiment as string) ?? basename(file).replace(/\.ya?ml$/, ""),
+    experiment,
     description: (top.description as string) ?? "",
     dataset: ds,
     models,

@@ -18,8 +18,12 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
-import { type ExperimentSpec, experimentYaml, promptSlug, promptText } from "./experiment.ts";
+import { type ExperimentSpec, experimentProblems, experimentYaml, promptSlug, promptText } from "./experiment.ts";
 import { hashFile } from "./fingerprint.ts";
+import { assertInside, ContainmentError, isInside, realPathOf } from "./paths.ts";
+import { acquireRunLock } from "./lock.ts";
+import { readCheckpoint } from "../checkpoint/mod.ts";
+import { writeFileAtomic } from "../checkpoint/write_checkpoint.ts";
 import { REPO_ROOT } from "./repo.ts";
 import { harnessCommit, runStage, type StageOptions } from "./stage.ts";
 import { buildDataset } from "../dataset/build.ts";
@@ -46,6 +50,8 @@ export interface RunOptions extends StageOptions {
   profile?: string;
   /** The raw experiment after overrides (written as config.resolved.yaml). */
   resolved?: Record<string, unknown>;
+  /** The experiment file, for messages. */
+  file?: string;
 }
 
 /** What a finished run returns. */
@@ -74,11 +80,19 @@ export class RunError extends Error {
  * @param outRoot The output root for `run:` paths (default `out` in the repository).
  * @returns An absolute path.
  * @throws {RunError} When a `shared:` or `run:` path is missing, saying what to do.
+ * @throws {ContainmentError} When a `run:` path leaves the output root (`..`, a link).
  */
 export function repoPath(p: string, outRoot?: string): string {
   if (p.startsWith("run:")) {
     const rel = p.slice("run:".length);
-    const full = join(outRoot ?? resolve(REPO_ROOT, "out"), rel);
+    const root = outRoot ?? resolve(REPO_ROOT, "out");
+    const full = join(root, rel);
+    if (isAbsolute(rel) || !isInside(root, full)) {
+      throw new ContainmentError(
+        `Refusing ${p}: run: paths name an output of another experiment inside the output root ${resolve(root)}, ` +
+          `and this one resolves to ${realPathOf(full)}`,
+      );
+    }
     try {
       Deno.statSync(full);
     } catch {
@@ -188,13 +202,110 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
   const t0 = performance.now();
   const log = options.log ?? ((l: string) => console.error(l));
   const root = repoPath(options.outRoot ?? "out");
+  const dir = assertInside(root, join(root, spec.experiment), "the run directory");
+  // every input is checked before any stage runs, every problem listed at once
+  const problems = await inputProblems(spec, root);
+  if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
+  using _lock = acquireRunLock(dir, { log });
+  // the run's own files describe one finished run: an interrupted rerun leaves none of them
+  for (const f of RUN_FILES) await Deno.remove(join(dir, f)).catch(() => {});
+  return await runLocked(spec, options, { t0, log, root, dir });
+}
+
+/** Files a finished run writes at its end, together; none of them exists while it runs. */
+const RUN_FILES = ["metrics.json", "run.json", "config.resolved.yaml", "summary.csv", "summary_macro.csv", "summary.md", "report.html"];
+
+/**
+ * Problems of an experiment's inputs on disk: paths that do not resolve, checkpoints that
+ * cannot be read, a `block_size` beyond the checkpoint's.
+ *
+ * @param spec The experiment.
+ * @param root The output root (for `run:` paths).
+ * @returns One line per problem.
+ */
+export async function inputProblems(spec: ExperimentSpec, root: string): Promise<string[]> {
+  const problems: string[] = [];
+  const path = (key: string, p: string): string | null => {
+    try {
+      return repoPath(p, root);
+    } catch (e) {
+      problems.push(`${key}: ${(e as Error).message}`);
+      return null;
+    }
+  };
+  const exists = (key: string, p: string | null) => {
+    if (p === null) return;
+    try {
+      Deno.statSync(p);
+    } catch {
+      problems.push(`${key}: ${p} does not exist`);
+    }
+  };
+  const ds = spec.dataset;
+  if (ds?.sources) ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
+  if (ds?.tokens) exists("dataset.tokens", path("dataset.tokens", ds.tokens));
+  if (ds?.subset) exists("dataset.subset.in", path("dataset.subset.in", ds.subset.in));
+  if (spec.evaluate.novelty_against) exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
+  // the block size each model ends up with, for models that finetune another
+  const blockSize = new Map<string, number>();
+  const ckptBlock = async (key: string, p: string): Promise<number | null> => {
+    let file: string;
+    try {
+      file = checkpointFile(p, root);
+    } catch (e) {
+      problems.push(`${key}: ${(e as Error).message}`);
+      return null;
+    }
+    try {
+      return (await readCheckpoint(file)).model_args.block_size;
+    } catch (e) {
+      problems.push(`${key}: ${(e as Error).message} (${file})`);
+      return null;
+    }
+  };
+  let order: string[];
+  try {
+    order = modelOrder(spec);
+  } catch (e) {
+    return [...problems, (e as Error).message];
+  }
+  for (const name of order) {
+    const m = spec.models[name];
+    if (m.checkpoint) {
+      const b = await ckptBlock(`models.${name}.checkpoint`, m.checkpoint);
+      if (b !== null) blockSize.set(name, b);
+      continue;
+    }
+    const cfg = m.train!;
+    const want = typeof cfg.block_size === "number" ? cfg.block_size : null;
+    if (cfg.dataset !== undefined) exists(`models.${name}.train.dataset`, path(`models.${name}.train.dataset`, String(cfg.dataset)));
+    else if (!spec.dataset) problems.push(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
+    const from = cfg.init_from;
+    let have: number | null = null;
+    if (typeof from === "string" && from !== "scratch" && from !== "resume") {
+      have = spec.models[from] ? blockSize.get(from) ?? null : await ckptBlock(`models.${name}.train.init_from`, from);
+      if (have !== null && want !== null && want > have) {
+        problems.push(
+          `models.${name}.train.block_size ${want} is larger than the block_size ${have} of its init_from ${from}; ` +
+            `set block_size <= ${have}`,
+        );
+      }
+    }
+    blockSize.set(name, want ?? have ?? 2048);
+  }
+  return problems;
+}
+
+async function runLocked(
+  spec: ExperimentSpec,
+  options: RunOptions,
+  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
+): Promise<RunResult> {
+  const { t0, log, root, dir } = ctx;
   // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
   const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
   let noveltySet: TrainingSet | undefined;
-  const dir = join(root, spec.experiment);
-  await Deno.mkdir(dir, { recursive: true });
-  if (options.resolved) await Deno.writeTextFile(join(dir, "config.resolved.yaml"), experimentYaml(options.resolved));
-  const stageOpts: StageOptions = { force: options.force, log };
+  const stageOpts: StageOptions = { force: options.force, log, root };
   const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
   const note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) =>
     stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
@@ -364,20 +475,24 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
   // --- summarize -----------------------------------------------------------
   const summary = summarize(cells);
   const metrics = flattenMetrics(summary, spec.snapshot);
-  await Deno.writeTextFile(join(dir, "summary.csv"), summaryCsv(summary));
-  await Deno.writeTextFile(join(dir, "summary_macro.csv"), macroCsv(summary));
-  await Deno.writeTextFile(join(dir, "summary.md"), summaryMarkdown(summary, spec.experiment));
-  await Deno.writeTextFile(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2) + "\n");
+  // written to a temporary name and renamed (a link planted at the name is replaced, not followed),
+  // run.json last: it marks the run finished
+  const write = (name: string, text: string) => writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
+  await write("summary.csv", summaryCsv(summary));
+  await write("summary_macro.csv", macroCsv(summary));
+  await write("summary.md", summaryMarkdown(summary, spec.experiment));
   const trainLogs: Record<string, string> = {};
   for (const name of Object.keys(spec.models)) {
     try {
       trainLogs[name] = await Deno.readTextFile(join(dir, "train", name, "train_log.csv"));
     } catch { /* a model used as is has no training log */ }
   }
-  await Deno.writeTextFile(join(dir, "report.html"), await renderReport({ experiment: spec, summary, trainLogs, cells }));
+  await write("report.html", await renderReport({ experiment: spec, summary, trainLogs, cells }));
   const seconds = (performance.now() - t0) / 1000;
-  await Deno.writeTextFile(
-    join(dir, "run.json"),
+  if (options.resolved) await write("config.resolved.yaml", experimentYaml(options.resolved));
+  await write("metrics.json", JSON.stringify(metrics, null, 2) + "\n");
+  await write(
+    "run.json",
     JSON.stringify({
       experiment: spec.experiment,
       profile: options.profile ?? null,

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { fingerprint, hashPath, listFiles, sha256 } from "./fingerprint.ts";
 import { REPO_ROOT } from "./repo.ts";
+import { assertInside } from "./paths.ts";
 
 /** What a stage folder's `manifest.json` records. */
 export interface StageManifest {
@@ -29,6 +30,8 @@ export interface StageOptions {
   force?: boolean;
   /** Progress lines. @default {console.error} */
   log?: (line: string) => void;
+  /** The output root: a stage folder that resolves outside it is never cleared nor written. */
+  root?: string;
 }
 
 const codeCache = new Map<string, string>();
@@ -114,6 +117,7 @@ export async function runStage(
     log(`[${name}] unchanged (${fp.slice(0, 12)}), skipped`);
     return { manifest: old, skipped: true };
   }
+  if (options.root) assertInside(options.root, dir, `to clear and write the stage folder of ${name}`);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
   log(`[${name}] running${old ? (options.force ? " (--force)" : " (inputs, parameters or code changed)") : ""}`);

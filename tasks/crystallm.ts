@@ -5,7 +5,10 @@
  * stage contributes one subcommand from its own `command.ts`; they are added here
  * in pipeline order so that `--help` reads as the pipeline.
  *
- * Exit codes: 0 ok, 1 a failed run or audit differences, 2 a usage or config mistake.
+ * Exit codes: 0 ok; 1 a run that failed (audit differences, a held lock, a full disk, an
+ * unwritable output, a library error); 2 a mistake in what was given (an option, a config,
+ * experiment or snapshot file, an input file). Expected failures print one line;
+ * `--debug` (anywhere on the command line) adds the stack trace.
  */
 import { Command } from "commander";
 import { cifCommand } from "../cif/command.ts";
@@ -27,6 +30,10 @@ export function buildProgram(): Command {
       "Reproducibility harness for CrystaLLM: dataset → train → generate → postprocess → evaluate → summarize → audit",
     )
     .version("0.1.0")
+    .addHelpText("after", `
+Exit codes: 0 ok; 1 a failed run (audit differences, a held lock, a full disk, an unwritable
+output, a library error); 2 a mistake in what was given (an option, a config, experiment or
+snapshot file, an input file). Add --debug anywhere for the stack trace of a failure.`)
     .showHelpAfterError()
     .exitOverride((err) => {
       // commander's own help/version exits are fine; usage mistakes exit 2.
@@ -51,6 +58,59 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Error classes that mean "what was given is wrong" (exit 2); every other failure exits 1. */
+const USAGE_ERRORS = new Set([
+  "ExperimentError",
+  "TrainConfigError",
+  "CheckpointError",
+  "PromptError",
+  "VocabSizeMismatchError",
+  "SnapshotError",
+  "ContainmentError",
+  "MetaError",
+  "TokenFileError",
+  "SourceError",
+  "CifSyntaxError",
+]);
+
+/**
+ * The one line and exit code for a failure that reached the top of the program.
+ *
+ * @param e What was thrown.
+ * @returns The message to print and the exit code (1 or 2).
+ */
+export function describeFailure(e: unknown): { message: string; exitCode: 1 | 2 } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const code = (err as { code?: string }).code ?? "";
+  const text = err.message;
+  if (USAGE_ERRORS.has(err.name)) return { message: `error: ${text}`, exitCode: 2 };
+  if (code === "ENOSPC" || /No space left on device/i.test(text)) {
+    return { message: `error: ${text}: the disk is full; free space or write to another --out`, exitCode: 1 };
+  }
+  if (code === "EROFS" || /read-only file system/i.test(text)) {
+    return { message: `error: ${text}: the file system is read-only; choose a writable --out`, exitCode: 1 };
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return { message: `error: ${text}: permission denied; choose a path you can write (--out)`, exitCode: 1 };
+  }
+  if (err instanceof Deno.errors.NotFound) return { message: `error: ${text}`, exitCode: 2 };
+  if (err.name === "FfiError" && /cuda/i.test(text)) {
+    return { message: `error: ${text}: this build of the library has no CUDA; use --device cpu or build ffi/ against a CUDA libtorch`, exitCode: 1 };
+  }
+  return {
+    message: `error: ${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${text} (add --debug for the stack trace)`,
+    exitCode: 1,
+  };
+}
+
 if (import.meta.main) {
-  await buildProgram().parseAsync(Deno.args, { from: "user" });
+  const debug = Deno.args.includes("--debug") || Deno.env.get("CRYSTALLM_DEBUG") === "1";
+  try {
+    await buildProgram().parseAsync(Deno.args.filter((a) => a !== "--debug"), { from: "user" });
+  } catch (e) {
+    const { message, exitCode } = describeFailure(e);
+    console.error(message);
+    if (debug) console.error((e as Error)?.stack ?? String(e));
+    Deno.exit(exitCode);
+  }
 }

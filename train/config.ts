@@ -154,16 +154,44 @@ export function resolveTrainConfig(
   values: Record<string, unknown>,
   options: { sets?: string[]; source?: string } = {},
 ): TrainConfig {
+  const { config, problems } = checkTrainConfig(values, options);
+  if (problems.length) throw new TrainConfigError(problems.join("; "));
+  return config;
+}
+
+/**
+ * Every problem of a config at once (unknown keys, types, ranges, `n_head` not dividing
+ * `n_embd`), for validating a whole experiment before anything runs.
+ *
+ * @param values The YAML's mapping.
+ * @param options `sets` and `source`, as {@linkcode resolveTrainConfig}.
+ * @returns The config as far as it resolved, and one message per problem.
+ */
+export function checkTrainConfig(
+  values: Record<string, unknown>,
+  options: { sets?: string[]; source?: string } = {},
+): { config: TrainConfig; problems: string[] } {
   const source = options.source ?? "config";
   const config = { ...TRAIN_DEFAULTS } as Record<string, unknown>;
+  const problems: string[] = [];
   const apply = (key: string, value: unknown, where: string) => {
-    if (!(key in TRAIN_DEFAULTS)) throw new TrainConfigError(`Unknown key ${key} in ${where}`);
-    config[key] = coerce(key as keyof TrainConfig, value, where);
+    if (!(key in TRAIN_DEFAULTS)) {
+      problems.push(`Unknown key ${key} in ${where}`);
+      return;
+    }
+    try {
+      config[key] = coerce(key as keyof TrainConfig, value, where);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
   };
   for (const [k, v] of Object.entries(values)) apply(k, v, source);
   for (const s of options.sets ?? []) {
     const eq = s.indexOf("=");
-    if (eq <= 0) throw new TrainConfigError(`Invalid --set ${s}: expected key=value`);
+    if (eq <= 0) {
+      problems.push(`Invalid --set ${s}: expected key=value`);
+      continue;
+    }
     apply(s.slice(0, eq).trim(), parseYaml(s.slice(eq + 1)), "--set");
   }
   const c = config as unknown as TrainConfig;
@@ -176,22 +204,33 @@ export function resolveTrainConfig(
       "n_embd",
       "gradient_accumulation_steps",
       "eval_interval",
+      "log_interval",
     ] as const
   ) {
     if (!(c[k] >= 1) || !Number.isInteger(c[k])) {
-      throw new TrainConfigError(`Invalid ${k} in ${source}: must be a positive integer`);
+      problems.push(`Invalid ${k} in ${source}: must be a positive integer`);
     }
   }
+  for (const k of ["max_iters", "eval_iters_train", "eval_iters_val", "warmup_iters", "lr_decay_iters"] as const) {
+    if (!(c[k] >= 0) || !Number.isInteger(c[k])) {
+      problems.push(`Invalid ${k} in ${source}: must be an integer >= 0`);
+    }
+  }
+  if (!(c.learning_rate > 0)) problems.push(`Invalid learning_rate in ${source}: must be > 0`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) problems.push(`Invalid dropout in ${source}: must be in [0, 1)`);
+  if (c.n_head >= 1 && c.n_embd >= 1 && c.n_embd % c.n_head !== 0) {
+    problems.push(`Invalid n_head in ${source}: n_head ${c.n_head} does not divide n_embd ${c.n_embd}`);
+  }
   if (c.underrep_p !== 0) {
-    throw new TrainConfigError(`Unsupported underrep_p ${c.underrep_p} in ${source}: only 0 is implemented`);
+    problems.push(`Unsupported underrep_p ${c.underrep_p} in ${source}: only 0 is implemented`);
   }
   if (!["float32", "bfloat16", "float16"].includes(c.dtype)) {
-    throw new TrainConfigError(`Invalid dtype in ${source}: ${c.dtype} (float32, bfloat16 or float16)`);
+    problems.push(`Invalid dtype in ${source}: ${c.dtype} (float32, bfloat16 or float16)`);
   }
   if (!/^(cpu|cuda(:\d+)?)$/.test(c.device)) {
-    throw new TrainConfigError(`Invalid device in ${source}: ${c.device} (cpu or cuda)`);
+    problems.push(`Invalid device in ${source}: ${c.device} (cpu or cuda)`);
   }
-  return c;
+  return { config: c, problems };
 }
 
 /**
