@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { auditMetrics, formatAuditTable, makeSnapshot, toleranceFor } from "./snapshot.ts";
+import { auditMetrics, formatAuditTable, headerMismatches, makeSnapshot, parseSnapshot, toleranceFor } from "./snapshot.ts";
 
 Deno.test("toleranceFor() follows binomial noise with a one-sample floor", () => {
   // p = 0.5, n = 100: SE = 0.05, 3 SE = 0.15
@@ -31,4 +31,28 @@ Deno.test("auditMetrics() flags drift beyond tolerance, missing and new metrics"
   const table = formatAuditTable(drift);
   assert.match(table, /^metric\s+snapshot\s+current\s+diff\s+tolerance\s+status/);
   assert.match(table, /nacl10\/validity\s+1\s+0\.5000\s+-0\.5000\s+±0\.1\s+DRIFT/);
+});
+
+Deno.test("auditMetrics() fails on new metrics unless allowNew, and on an empty snapshot", () => {
+  const snap = makeSnapshot("x", { "m/validity": { value: 1, kind: "rate" } }, { seed: 1, n: 10 });
+  const cur = { "m/validity": 1, "m/uniqueness": 0.5, "m/hit_rate": null };
+  assert.equal(auditMetrics(snap, cur).ok, false);
+  const allowed = auditMetrics(snap, cur, { allowNew: true });
+  assert.equal(allowed.ok, true);
+  // a metric null in the run and absent from the snapshot is absent from both
+  assert.deepEqual(allowed.lines.map((l) => l.status), ["ok", "new"]);
+  assert.equal(auditMetrics({ ...snap, metrics: {} }, {}).ok, false);
+});
+
+Deno.test("parseSnapshot() says what is wrong; headerMismatches() compares experiment, n, seed, profile", () => {
+  assert.throws(() => parseSnapshot("{", "s.json"), /Cannot read snapshot s\.json: invalid JSON/);
+  assert.throws(() => parseSnapshot(JSON.stringify({ experiment: "x", seed: 1, n: 2 }), "s.json"), /metrics is missing/);
+  const snap = makeSnapshot("x", { "m/v": { value: 1, kind: "rate" } }, { seed: 1, n: 2, provenance: { profile: "ci" } });
+  assert.deepEqual(parseSnapshot(JSON.stringify(snap), "s.json"), snap);
+  assert.deepEqual(headerMismatches(snap, { experiment: "x", n: 2, seed: 1, profile: "ci" }), []);
+  assert.deepEqual(headerMismatches(snap, { experiment: "y", n: 3, seed: 1, profile: null }), [
+    "experiment: snapshot x, run y",
+    "n: snapshot 2, run 3",
+    "profile: snapshot ci, run none",
+  ]);
 });
