@@ -35,6 +35,39 @@ export interface LoadModelOptions {
   optimizer?: OptimizerConfig | false;
   /** Receives human-readable notices (e.g. the block-size crop). @default {console.error} */
   onNotice?: (message: string) => void;
+  /** The checkpoint's file, named in error messages. */
+  source?: string;
+}
+
+/** Where a tensor map first holds a value that is not finite. */
+export interface NonFinite {
+  name: string;
+  index: number;
+  value: number;
+}
+
+/**
+ * The first NaN or infinite value among tensors, or null when every value is finite.
+ *
+ * @param tensors Name → tensor (a checkpoint's `model`).
+ * @returns Tensor name, element index and value, or null.
+ * @example
+ * ```ts
+ * import { findNonFinite } from "./model_state.ts";
+ * import assert from "node:assert/strict";
+ * const t = new Map([["w", { shape: [3], dtype: "float32", data: new Float32Array([1, NaN, 2]) }]]);
+ * assert.deepEqual(findNonFinite(t), { name: "w", index: 1, value: NaN });
+ * ```
+ */
+export function findNonFinite(tensors: Iterable<[string, Tensor]>): NonFinite | null {
+  for (const [name, t] of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      // x - x is 0 for every finite x and NaN for NaN and ±Infinity
+      if (d[i] - d[i] !== 0) return { name, index: i, value: d[i] };
+    }
+  }
+  return null;
 }
 
 /**
@@ -43,8 +76,8 @@ export interface LoadModelOptions {
  * @param ckpt The checkpoint.
  * @param options Device, dtype, block size, expected vocab size, optimizer.
  * @returns The model, with `config.block_size` the one in effect.
- * @throws {CheckpointError} For a vocab_size mismatch, a larger block_size, or a state dict
- *   whose keys differ from the architecture's.
+ * @throws {CheckpointError} For a vocab_size mismatch, a larger block_size, NaN or infinite
+ *   weights, or a state dict whose keys differ from the architecture's.
  *
  * @example Load the oracle's tiny model
  * ```ts ignore
@@ -55,6 +88,15 @@ export interface LoadModelOptions {
 export function loadModel(ckpt: Checkpoint, options: LoadModelOptions = {}): Model {
   const args = ckpt.model_args;
   const notice = options.onNotice ?? ((m: string) => console.error(m));
+  // NaN or infinite weights give NaN logits: sampling would silently write garbage
+  const bad = findNonFinite(ckpt.model) ??
+    (options.optimizer ? findNonFinite([...(ckpt.optimizer?.state ?? [])].flatMap(([n, s]) => [[`exp_avg/${n}`, s.exp_avg], [`exp_avg_sq/${n}`, s.exp_avg_sq]] as [string, Tensor][])) : null);
+  if (bad) {
+    throw new CheckpointError(
+      `Cannot use checkpoint${options.source ? ` ${options.source}` : ""}: ${bad.name} holds ${bad.value} at element ` +
+        `${bad.index}; the weights are corrupt (a diverged training run or a damaged file): restore a good copy or retrain`,
+    );
+  }
   if (options.vocab_size !== undefined && options.vocab_size !== args.vocab_size) {
     throw new CheckpointError(
       `Cannot use checkpoint: its vocab_size is ${args.vocab_size} but the dataset's is ${options.vocab_size}; ` +

@@ -35,7 +35,7 @@ import {
 import { encodeCif, loadTokenizer } from "./tokenizer.ts";
 import { writeTokenFile } from "./token_files.ts";
 import { writeMetaPkl } from "./meta_pkl.ts";
-import { type CifRecord, readSource, type SourceInfo } from "./sources.ts";
+import { type CifRecord, readSource, SourceError, type SourceInfo } from "./sources.ts";
 import { cifWriterSymmetrize, type SymmetrizeFn } from "./symmetrize_step.ts";
 import { mulberry32, sha256File, shuffled, writeManifest } from "./_util.ts";
 import type { SymmetrizeDone, SymmetrizeJob } from "./_symmetrize_worker.ts";
@@ -187,7 +187,7 @@ function countBy(items: Casualty[]): Record<string, number> {
  * @param outDir Token directory to write.
  * @param options Split, seed, symmetrize step, progress bar.
  * @returns The manifest (also written to `outDir/manifest.json`).
- * @throws {SourceError} When a source path does not exist or has an unknown kind.
+ * @throws {SourceError} When a source path does not exist, has an unknown kind or holds no CIFs.
  * @example
  * ```ts ignore
  * import { buildDataset } from "./build.ts";
@@ -220,6 +220,12 @@ export async function buildDataset(
       failed.push({ id: path, stage: "read", reason: "source_unreadable", message: info.error });
     }
     records.push(...recs);
+    // an empty folder (a wrong path, a glob that matched nothing) must not become an empty dataset
+    if (!info.error && info.cifs === 0 && recs.length === 0) {
+      throw new SourceError(
+        `Cannot build a dataset from ${path}: it holds no CIFs (${info.kind === "cif_dir" ? "no *.cif files in the folder" : "no CIF in it"}); check the path`,
+      );
+    }
   }
 
   const bar = options.progress

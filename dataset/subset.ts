@@ -94,6 +94,18 @@ export function cifSpans(ids: ArrayLike<number>, dataTokenId: number): Span[] {
   return starts.map((start, k) => ({ start, end: k + 1 < starts.length ? starts[k + 1] : ids.length }));
 }
 
+/** Refuse an id outside the vocabulary, naming the file and the offset. */
+function checkIds(file: string, ids: Uint16Array, vocabSize: number): void {
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] >= vocabSize) {
+      throw new SubsetError(
+        `Cannot subset ${file}: token id ${ids[i]} at offset ${i} (byte ${2 * i}) is outside the vocabulary of ` +
+          `${vocabSize} tokens (meta.pkl); the file is damaged or was tokenized with another vocabulary`,
+      );
+    }
+  }
+}
+
 function take(
   spans: Span[],
   n: number,
@@ -149,12 +161,14 @@ export async function subsetTokenized(
   const rand = mulberry32(o.seed);
 
   const train = await readTokenFile(join(inDir, "train.bin"));
+  checkIds(join(inDir, "train.bin"), train, meta.vocabSize);
   const trainSpans = cifSpans(train, dataTokenId);
   const trainEligible = trainSpans.filter((s) => s.end - s.start >= o.minLen);
   const trainTaken = take(trainEligible, o.nTrain, "train", o, rand);
 
   const hasVal = await exists(join(inDir, "val.bin"));
   const valStream = hasVal ? await readTokenFile(join(inDir, "val.bin")) : train;
+  if (hasVal) checkIds(join(inDir, "val.bin"), valStream, meta.vocabSize);
   const valSpans = hasVal ? cifSpans(valStream, dataTokenId) : trainSpans;
   const takenStarts = new Set(trainTaken.map((s) => s.start));
   const valEligible = hasVal

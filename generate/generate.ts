@@ -128,9 +128,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const prompt = tok.encode(promptText);
   const stopId = tok.tokenToId("\n");
   if (stopId === undefined) throw new Error("Tokenizer has no newline token");
+  // the checkpoint is checked (shapes, finite weights) before anything is written
+  using model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {}, source: ckptPath });
   await Deno.mkdir(options.out, { recursive: true });
-
-  using model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {} });
   const files: string[] = [];
   const tokens: number[] = [];
   let newTokens = 0;

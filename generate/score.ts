@@ -107,7 +107,7 @@ export async function score(
   const checkpoint = await readCheckpoint(path);
   assertVocabSize(checkpoint.model_args.vocab_size, { source: path });
   const tok = loadTokenizer();
-  using model = loadModel(checkpoint, { device: options.device ?? "cpu", onNotice: () => {} });
+  using model = loadModel(checkpoint, { device: options.device ?? "cpu", onNotice: () => {}, source: path });
   const results: ScoreResult[] = [];
   for (const file of files) {
     const ids = tok.encode(await Deno.readTextFile(file));

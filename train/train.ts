@@ -7,6 +7,7 @@
 import { SingleBar } from "cli-progress";
 import {
   checkpointFromModel,
+  findNonFinite,
   loadModel,
   readCheckpoint,
   resolveCheckpointPath,
@@ -15,7 +16,7 @@ import {
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, createModel, loadLibrary, type Model, type RuntimeInfo } from "../ffi/mod.ts";
-import { unpickle } from "../pickle/mod.ts";
+import { readMetaPkl } from "../dataset/meta_pkl.ts";
 import { stringify as stringifyYaml } from "yaml";
 import { learningRate, type TrainConfig, TrainConfigError, type TrainMode, trainMode } from "./config.ts";
 
@@ -90,6 +91,21 @@ async function readTokens(path: string): Promise<{ tokens: Uint16Array; sha256: 
   return { tokens, sha256: await sha256Hex(bytes) };
 }
 
+/**
+ * Refuse a token id outside the vocabulary, naming the file and the offset: such an id
+ * would index past the embedding table.
+ */
+function checkIds(file: string, tokens: Uint16Array, vocabSize: number): void {
+  for (let i = 0; i < tokens.length; i++) {
+    if (tokens[i] >= vocabSize) {
+      throw new TrainDataError(
+        `Cannot train: ${file} holds token id ${tokens[i]} at offset ${i} (byte ${2 * i}), but the vocabulary ` +
+          `has ${vocabSize} tokens (meta.pkl); the file is damaged or was tokenized with another vocabulary`,
+      );
+    }
+  }
+}
+
 function checkLength(name: string, tokens: Uint16Array, blockSize: number): void {
   if (tokens.length < blockSize + 1) {
     throw new TrainDataError(
@@ -153,16 +169,21 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const trainData = await readTokens(`${dataDir}/train.bin`);
   const valData = config.validate ? await readTokens(`${dataDir}/val.bin`) : null;
 
-  let metaVocab: number | undefined;
+  // the vocabulary comes from meta.pkl: without it, ids cannot be checked nor the model sized
+  let metaVocab: number;
   try {
-    const meta = unpickle(await Deno.readFile(`${dataDir}/meta.pkl`)) as Map<string, unknown>;
-    metaVocab = Number(meta.get("vocab_size"));
-    log(`Found vocab_size = ${metaVocab} (inside ${dataDir}/meta.pkl)`);
-  } catch {
-    log("Defaulting to vocab_size of 371...");
+    metaVocab = (await readMetaPkl(`${dataDir}/meta.pkl`)).vocabSize;
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "it is missing" : (e as Error).message;
+    throw new TrainDataError(
+      `Cannot train: ${dataDir}/meta.pkl cannot be read (${why}); the vocabulary comes from it: ` +
+        `rebuild the token folder with \`crystallm data build\``,
+    );
   }
+  log(`Found vocab_size = ${metaVocab} (inside ${dataDir}/meta.pkl)`);
+  checkIds(`${dataDir}/train.bin`, trainData.tokens, metaVocab);
+  if (valData) checkIds(`${dataDir}/val.bin`, valData.tokens, metaVocab);
 
-  await Deno.mkdir(config.out_dir, { recursive: true });
   const ckptPath = `${config.out_dir}/ckpt.pt`;
   let model: Model;
   let iterNum = 0;
@@ -185,7 +206,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       n_head: config.n_head,
       n_embd: config.n_embd,
       block_size: config.block_size,
-      vocab_size: metaVocab ?? 371,
+      vocab_size: metaVocab,
       bias: config.bias,
       dropout: config.dropout,
       device: config.device,
@@ -208,7 +229,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       );
     }
     // resume restores everything; finetune keeps weights only (counter, optimizer, scaler reset)
-    model = loadModel(ckpt, { ...modelOpts, optimizer: mode === "resume" ? adam : false });
+    model = loadModel(ckpt, { ...modelOpts, optimizer: mode === "resume" ? adam : false, source: from });
     if (mode === "resume") {
       iterNum = ckpt.iter_num;
       bestValLoss = ckpt.best_val_loss;
@@ -219,6 +240,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 
   try {
+    // created only once the data and the initial weights are known to be usable
+    await Deno.mkdir(config.out_dir, { recursive: true });
     const T = model.config.block_size;
     const B = config.batch_size;
     const micro = config.gradient_accumulation_steps;
@@ -246,17 +269,31 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
           sum += (await model.forward(x, B, T, { targets: y, logits: false })).loss;
         }
         out[split] = n > 0 ? sum / n : NaN;
+        if (n > 0 && !Number.isFinite(out[split])) {
+          throw new TrainDataError(
+            `Training stopped at iteration ${it}: the ${split} loss is ${out[split]}; no checkpoint was saved from ` +
+              `this state (an earlier one, if any, is kept). Lower learning_rate or check the data`,
+          );
+        }
       }
       return out;
     };
 
     // train_log.csv: a resumed run keeps the rows before its first iteration
+    // it is appended at every log interval, so a killed run keeps the rows it logged
     const csvPath = `${config.out_dir}/train_log.csv`;
-    let csvLines = [CSV_HEADER];
+    const csvLines = [CSV_HEADER];
     if (mode === "resume") {
       const old = await Deno.readTextFile(csvPath).catch(() => "");
       csvLines.push(...old.split("\n").slice(1).filter((l) => l && Number(l.split(",")[0]) < iterNum));
     }
+    await writeFileAtomic(csvPath, new TextEncoder().encode(csvLines.map((l) => l + "\n").join("")));
+    let pendingRows: string[] = [];
+    const flushLog = async () => {
+      if (!pendingRows.length) return;
+      await Deno.writeTextFile(csvPath, pendingRows.map((l) => l + "\n").join(""), { append: true });
+      pendingRows = [];
+    };
     const rows: TrainLogRow[] = [];
     let lastCkpt: TrainResult["checkpoint"] = null;
     const resolvedConfig = { ...config };
@@ -274,6 +311,13 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         config: { ...resolvedConfig },
         lr,
       });
+      const bad = findNonFinite(ckpt.model);
+      if (bad) {
+        throw new TrainDataError(
+          `Training stopped at iteration ${iterNum}: ${bad.name} holds ${bad.value}; no checkpoint was saved from ` +
+            `this state (an earlier one, if any, is kept). Lower learning_rate or check the data`,
+        );
+      }
       const { sha256 } = await writeCheckpoint(ckptPath, ckpt);
       lastCkpt = { path: ckptPath, sha256, iter_num: iterNum };
       log(`saving checkpoint to ${config.out_dir}...`);
@@ -328,8 +372,16 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         tokens_per_s: tokensPerIter / dt,
       };
       rows.push(row);
-      csvLines.push(csvRow(row));
+      pendingRows.push(csvRow(row));
+      if (!Number.isFinite(loss)) {
+        await flushLog();
+        throw new TrainDataError(
+          `Training stopped at iteration ${iterNum}: the loss is ${loss}; no checkpoint was saved from this state ` +
+            `(an earlier one, if any, is kept). Lower learning_rate or check the data`,
+        );
+      }
       if (iterNum % config.log_interval === 0) {
+        await flushLog();
         if (bar) bar.increment(1, { loss: loss.toFixed(4), tps: Math.round(row.tokens_per_s) });
         else {log(
             `iter ${iterNum}: loss ${loss.toFixed(4)}, time ${(dt * 1000).toFixed(2)}ms, ${
@@ -341,8 +393,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       if (iterNum > config.max_iters) break;
     }
     bar?.stop();
-    csvLines = [...csvLines, ""];
-    await writeFileAtomic(csvPath, new TextEncoder().encode(csvLines.join("\n")));
+    await flushLog();
 
     const tokensPerS = trainSeconds > 0 ? trainTokens / trainSeconds : 0;
     const manifest = {
