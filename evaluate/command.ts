@@ -12,9 +12,57 @@
  */
 import { dirname } from "node:path";
 import { matcherPredicate } from "../match/structure_matcher.ts";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { Composition } from "../cif/composition.ts";
 import { type EvalMetrics, evaluate, metricsPathFor, rowsToCsv } from "./evaluate.ts";
+import { readCifSet } from "../cif/cif_set.ts";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
+  return n;
+}
+
+/**
+ * Why a CIF is too large to evaluate at bounded cost, or null: its size in bytes, and its
+ * atom-site rows (the lines of the loop that holds `_atom_site_fract_x`), counted without parsing.
+ *
+ * @param text The CIF.
+ * @param limits `maxBytes` and `maxAtoms`.
+ * @returns A message naming the flag that raises the limit, or null.
+ * @example
+ * ```ts
+ * import { checkCifSize } from "./command.ts";
+ * import assert from "node:assert/strict";
+ * const cif = "data_X\nloop_\n_atom_site_label\n_atom_site_fract_x\nA 0\nB 0.5\n";
+ * assert.equal(checkCifSize(cif, { maxBytes: 1000, maxAtoms: 2 }), null);
+ * assert.match(checkCifSize(cif, { maxBytes: 1000, maxAtoms: 1 })!, /2 atom sites.*--max-atoms/);
+ * ```
+ */
+export function checkCifSize(text: string, limits: { maxBytes: number; maxAtoms: number }): string | null {
+  if (text.length > limits.maxBytes) {
+    return `${text.length} bytes is over the limit of ${limits.maxBytes}; raise it with --max-cif-bytes`;
+  }
+  let rows = 0, inAtoms = false, inHeader = false;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "loop_") {
+      inAtoms = false;
+      inHeader = true;
+    } else if (line.startsWith("_")) {
+      if (!inHeader) inAtoms = false;
+      else if (line.startsWith("_atom_site_fract_")) inAtoms = true;
+    } else {
+      inHeader = false;
+      if (inAtoms && line && !line.startsWith("#")) rows++;
+      if (/^data_/.test(line)) inAtoms = false;
+    }
+  }
+  if (rows > limits.maxAtoms) {
+    return `${rows} atom sites is over the limit of ${limits.maxAtoms}; raise it with --max-atoms`;
+  }
+  return null;
+}
 
 function pct(n: number, d: number): string {
   return d ? `${n}/${d} (${(100 * n / d).toFixed(1)}%)` : `${n}/${d}`;
@@ -61,7 +109,7 @@ export function formatMetrics(m: EvalMetrics): string[] {
 export function evaluateCommand(): Command {
   return new Command("evaluate")
     .description("check generated CIFs as upstream CrystaLLM does (one CSV row each) and print set metrics")
-    .argument("<dir>", "folder of post-processed *.cif files, or a .tar.gz of them")
+    .argument("<dir>", "folder of post-processed *.cif files, or a .tar.gz of them (upstream's format)")
     .requiredOption("--out <eval.csv>", "CSV to write; the metrics go to <name>.metrics.json beside it")
     .option("--prompt <formula>", "the prompt's formula, for the hit rate (reduced formulas compared)")
     .option(
@@ -72,6 +120,8 @@ export function evaluateCommand(): Command {
       "--no-match",
       "uniqueness by (formula, space group, lattice) instead of pymatgen's StructureMatcher",
     )
+    .option("--max-cif-bytes <n>", "refuse a CIF larger than this many bytes (bounds time and memory)", positiveInt, 2_000_000)
+    .option("--max-atoms <n>", "refuse a CIF with more atom-site rows than this (bounds time)", positiveInt, 2000)
     .addHelpText(
       "after",
       `
@@ -80,9 +130,13 @@ Examples:
   $ crystallm evaluate fixtures/nacl10 --out /tmp/nacl10_eval.csv`,
     )
     .action(
-      (dir: string, opts: { out: string; prompt?: string; train?: string; match: boolean }, cmd: Command) => {
+      (
+        dir: string,
+        opts: { out: string; prompt?: string; train?: string; match: boolean; maxCifBytes: number; maxAtoms: number },
+        cmd: Command,
+      ) => {
         try {
-          if (!Deno.statSync(dir).isDirectory) cmd.error(`error: Not a directory: ${dir}`, { exitCode: 2 });
+          Deno.statSync(dir);
         } catch {
           cmd.error(`error: Cannot read ${dir}: no such file or directory`, { exitCode: 2 });
         }
@@ -93,10 +147,39 @@ Examples:
             cmd.error(`error: Cannot read --prompt: ${(e as Error).message}`, { exitCode: 2 });
           }
         }
+        // --out is checked before anything is evaluated: a long evaluation must not end in EACCES
+        const probe = `${opts.out}.probe-${Deno.pid}`;
+        try {
+          Deno.mkdirSync(dirname(opts.out), { recursive: true });
+          Deno.writeTextFileSync(probe, "");
+          Deno.removeSync(probe);
+        } catch (e) {
+          cmd.error(`error: Cannot write --out ${opts.out}: ${(e as Error).message}; choose a writable path`, { exitCode: 1 });
+        }
+        let set: ReturnType<typeof readCifSet>;
+        try {
+          set = readCifSet(dir);
+        } catch (e) {
+          cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+        }
+        if (set!.length === 0) cmd.error(`error: Cannot evaluate ${dir}: it holds no CIF files (*.cif)`, { exitCode: 2 });
+        // bounded cost: one 100k-atom CIF took minutes and a 50 MB one 2 GB of memory
+        for (const { name, text } of set!) {
+          const limit = checkCifSize(text, { maxBytes: opts.maxCifBytes, maxAtoms: opts.maxAtoms });
+          if (limit) cmd.error(`error: Cannot evaluate ${name} in ${dir}: ${limit}`, { exitCode: 2 });
+        }
         const t0 = performance.now();
         // uniqueness among valid structures: pymatgen's default StructureMatcher, as upstream
         const matcher = opts.match ? matcherPredicate() : undefined;
-        const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher });
+        let last = performance.now();
+        const onProgress = (done: number, total: number) => {
+          // a sign of life every 10 s on long evaluations
+          if (performance.now() - last > 10_000) {
+            last = performance.now();
+            console.error(`evaluated ${done}/${total} CIFs (${((last - t0) / 1000).toFixed(0)} s)`);
+          }
+        };
+        const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher, onProgress });
         const seconds = (performance.now() - t0) / 1000;
         Deno.mkdirSync(dirname(opts.out), { recursive: true });
         Deno.writeTextFileSync(opts.out, rowsToCsv(rows));

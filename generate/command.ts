@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { CheckpointError } from "../checkpoint/mod.ts";
 import { VocabSizeMismatchError } from "../dataset/tokenizer.ts";
 import { generate, PromptError } from "./generate.ts";
@@ -17,7 +17,7 @@ import { score } from "./score.ts";
 
 function int(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new Error(`not an integer: ${value}`);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`not an integer: ${value}`);
   return n;
 }
 

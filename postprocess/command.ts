@@ -10,6 +10,7 @@
  * @module
  */
 import { Command } from "commander";
+import { readCifSet } from "../cif/cif_set.ts";
 import { postprocessDir } from "./postprocess_dir.ts";
 
 /**
@@ -37,6 +38,13 @@ Examples:
       } catch {
         cmd.error(`error: Cannot read ${inDir}: no such file or directory`, { exitCode: 2 });
       }
+      let n = 0;
+      try {
+        n = readCifSet(inDir).length;
+      } catch (e) {
+        cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
+      }
+      if (n === 0) cmd.error(`error: Cannot postprocess ${inDir}: it holds no CIF files (*.cif)`, { exitCode: 2 });
       const r = postprocessDir(inDir, outDir);
       console.error(
         `post-processed ${r.n_files} CIFs into ${outDir} (${r.n_failures} could not be post-processed)`,

@@ -22,6 +22,15 @@ import { evaluateCommand } from "../evaluate/command.ts";
 import { matchCommand } from "../match/command.ts";
 import { auditCommand, diffCommand, runCommand } from "../run/command.ts";
 
+/** Commander's exits: help and version 0; `cmd.error(msg, { exitCode })` keeps its code; parse errors are usage mistakes (2). */
+function exitWith(err: { code: string; exitCode: number }): never {
+  if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+    Deno.exit(0);
+  }
+  if (err.code === "commander.error") Deno.exit(err.exitCode);
+  Deno.exit(err.exitCode === 0 ? 0 : 2);
+}
+
 /** Build the `crystallm` program with every subcommand attached. */
 export function buildProgram(): Command {
   const program = new Command()
@@ -34,16 +43,7 @@ export function buildProgram(): Command {
 Exit codes: 0 ok; 1 a failed run (audit differences, a held lock, a full disk, an unwritable
 output, a library error); 2 a mistake in what was given (an option, a config, experiment or
 snapshot file, an input file). Add --debug anywhere for the stack trace of a failure.`)
-    .showHelpAfterError()
-    .exitOverride((err) => {
-      // commander's own help/version exits are fine; usage mistakes exit 2.
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
-        Deno.exit(0);
-      }
-      // program.error(msg, { exitCode }) keeps its code; commander's own parse errors are usage mistakes
-      if (err.code === "commander.error") Deno.exit(err.exitCode);
-      Deno.exit(err.exitCode === 0 ? 0 : 2);
-    });
+    .showHelpAfterError();
   program.addCommand(cifCommand());
   program.addCommand(dataCommand());
   program.addCommand(trainCommand());
@@ -55,6 +55,12 @@ snapshot file, an input file). Add --debug anywhere for the stack trace of a fai
   program.addCommand(runCommand());
   program.addCommand(auditCommand());
   program.addCommand(diffCommand());
+  // commands added with addCommand() do not inherit exitOverride: set it on every one
+  const override = (cmd: Command) => {
+    cmd.exitOverride(exitWith);
+    cmd.commands.forEach(override);
+  };
+  override(program);
   return program;
 }
 
