@@ -16,6 +16,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { Composition } from "../cif/composition.ts";
 import { type EvalMetrics, evaluate, metricsPathFor, rowsToCsv } from "./evaluate.ts";
 import { readCifSet } from "../cif/cif_set.ts";
+import { loadTrainingSet, type TrainingSet } from "./novelty.ts";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -168,6 +169,13 @@ Examples:
           const limit = checkCifSize(text, { maxBytes: opts.maxCifBytes, maxAtoms: opts.maxAtoms });
           if (limit) cmd.error(`error: Cannot evaluate ${name} in ${dir}: ${limit}`, { exitCode: 2 });
         }
+        // the training set is read (and checked) before any CIF is evaluated
+        let train: TrainingSet | undefined;
+        try {
+          train = opts.train ? loadTrainingSet(opts.train) : undefined;
+        } catch (e) {
+          cmd.error(`error: Cannot read --train: ${(e as Error).message}`, { exitCode: 2 });
+        }
         const t0 = performance.now();
         // uniqueness among valid structures: pymatgen's default StructureMatcher, as upstream
         const matcher = opts.match ? matcherPredicate() : undefined;
@@ -179,7 +187,7 @@ Examples:
             console.error(`evaluated ${done}/${total} CIFs (${((last - t0) / 1000).toFixed(0)} s)`);
           }
         };
-        const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train: opts.train, matcher, onProgress });
+        const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train, matcher, onProgress });
         const seconds = (performance.now() - t0) / 1000;
         Deno.mkdirSync(dirname(opts.out), { recursive: true });
         Deno.writeTextFileSync(opts.out, rowsToCsv(rows));

@@ -110,12 +110,15 @@ export function loadTrainingSet(path: string): TrainingSet {
   if (isTokenDir) {
     kind = "tokens";
     const tok = loadTokenizer();
+    // the ids mean nothing without the folder's vocabulary: a missing meta.pkl is an error
+    let metaBytes: Uint8Array;
     try {
-      const meta = decodeMetaPkl(Deno.readFileSync(join(path, "meta.pkl")), join(path, "meta.pkl"));
-      assertMetaMatchesTokenizer(meta, { tokenizer: tok, file: join(path, "meta.pkl") });
+      metaBytes = Deno.readFileSync(join(path, "meta.pkl"));
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      throw new Error(`Cannot read ${join(path, "meta.pkl")}: ${(e as Error).message}; a token folder needs its meta.pkl`);
     }
+    const meta = decodeMetaPkl(metaBytes, join(path, "meta.pkl"));
+    assertMetaMatchesTokenizer(meta, { tokenizer: tok, file: join(path, "meta.pkl") });
     const ids = decodeTokenIds(Deno.readFileSync(join(path, "train.bin")), join(path, "train.bin"));
     const dataId = tok.tokenToId("data_");
     if (dataId === undefined) throw new Error("The vocabulary has no data_ token");

@@ -21,6 +21,20 @@ function int(value: string): number {
   return n;
 }
 
+function atLeast(min: number): (value: string) => number {
+  return (value: string) => {
+    const n = int(value);
+    if (n < min) throw new InvalidArgumentError(`must be >= ${min}, got ${value}`);
+    return n;
+  };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a number > 0, got ${value}`);
+  return n;
+}
+
 function usageError(e: unknown): boolean {
   return e instanceof CheckpointError || e instanceof PromptError || e instanceof VocabSizeMismatchError;
 }
@@ -42,13 +56,13 @@ export function sampleCommand(): Command {
       "--spacegroup <symbol>",
       "space group for a composition prompt, as upstream's make_prompt_file.py (Fm-3m)",
     )
-    .option("--n <N>", "number of samples", int, 1)
+    .option("--n <N>", "number of samples", atLeast(1), 1)
     .requiredOption("--out <dir>", "output directory (sample_<k>.cif, manifest.json)")
-    .option("--top-k <k>", "sample from the k most likely tokens (0 = all)", int, 10)
-    .option("--temperature <t>", "softmax temperature", Number, 0.8)
-    .option("--max-new-tokens <m>", "tokens to generate at most per sample", int, 3000)
+    .option("--top-k <k>", "sample from the k most likely tokens (0 = all)", atLeast(0), 10)
+    .option("--temperature <t>", "softmax temperature (> 0)", positive, 0.8)
+    .option("--max-new-tokens <m>", "tokens to generate at most per sample", atLeast(1), 3000)
     .option("--seed <s>", "random seed", int, 1337)
-    .option("--batch <b>", "samples per batch (memory grows with it)", int, 16)
+    .option("--batch <b>", "samples per batch (memory grows with it)", atLeast(1), 16)
     .addOption(new Option("--device <device>", "where to run").choices(["cpu", "cuda"]).default("cpu"))
     .addHelpText(
       "after",

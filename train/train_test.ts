@@ -131,6 +131,7 @@ Deno.test("train() explains a larger block_size and a too-small dataset", opts, 
     const small = `${dir}/small`;
     await Deno.mkdir(small);
     await Deno.writeFile(`${small}/train.bin`, new Uint8Array(40)); // 20 tokens
+    await Deno.copyFile(`${TOKENS}/meta.pkl`, `${small}/meta.pkl`); // the vocabulary is never defaulted
     await assert.rejects(
       () => train(tiny(`${dir}/c`, { dataset: small, validate: false }), quiet),
       (e: Error) => e instanceof TrainDataError && /20 tokens.*use block_size <= 19/.test(e.message),

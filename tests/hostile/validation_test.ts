@@ -220,3 +220,22 @@ Deno.test("an empty input folder is an error, never a silent empty dataset or ev
   assert.ok(!exists(join(box.out, "pp")));
   await Deno.remove(box.root, { recursive: true });
 });
+
+Deno.test("sample options and evaluate --train are checked before any work", async () => {
+  const box = await makeSandbox();
+  for (const [flag, value, why] of [["--temperature", "0", /must be a number > 0, got 0/], ["--n", "0", /must be >= 1, got 0/], ["--max-new-tokens", "-5", /must be >= 1, got -5/]] as const) {
+    await expectOutcome(box, ["sample", "--ckpt", BASE, "--prompt", "NaCl", flag, value, "--out", join(box.out, "s")], {
+      code: 2,
+      matches: [new RegExp(`option '${flag} <\\w+>' argument '${value}' is invalid`), why],
+    });
+  }
+  assert.ok(!exists(join(box.out, "s")));
+  // a token folder without its meta.pkl: the ids cannot be read, said before evaluating
+  const dir = await tokenDir(box, "nometa", "missing", "in_vocab");
+  const r = await expectOutcome(box, ["evaluate", NACL, "--out", join(box.out, "e.csv"), "--train", dir], {
+    code: 2,
+    matches: [/Cannot read --train: Cannot read .*nometa\/meta\.pkl: .*a token folder needs its meta\.pkl/],
+  });
+  assert.doesNotMatch(r.stdout, /parsed:/);
+  await Deno.remove(box.root, { recursive: true });
+});
