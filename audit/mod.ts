@@ -4,7 +4,7 @@
  *
  * @module
  */
-// defines: auditMetrics(), makeSnapshot(), toleranceFor(), formatAuditTable(), Snapshot, TOLERANCE_RULE
+// defines: auditMetrics(), parseSnapshot(), headerMismatches(), makeSnapshot(), toleranceFor(), formatAuditTable(), Snapshot, SnapshotError, TOLERANCE_RULE
 export * from "./snapshot.ts";
 // defines: diffMetrics(), readRunMetrics(), formatDiffTable()
 export * from "./diff.ts";

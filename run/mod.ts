@@ -4,11 +4,15 @@
  *
  * @module
  */
-// defines: loadExperiment(), resolveExperiment(), applyOverrides(), promptText(), ExperimentSpec, ExperimentError
+// defines: loadExperiment(), resolveExperiment(), applyOverrides(), promptText(), ExperimentSpec, ExperimentError, experimentProblems()
 export * from "./experiment.ts";
-// defines: runExperiment(), flattenMetrics(), repoPath(), RunError
+// defines: runExperiment(), inputProblems(), flattenMetrics(), repoPath(), RunError
 export * from "./runner.ts";
 // defines: runStage(), codeVersion(), StageManifest
 export * from "./stage.ts";
 // defines: sha256(), hashFile(), hashPath(), fingerprint(), canonicalJson()
 export * from "./fingerprint.ts";
+// defines: nameProblem(), isInside(), assertInside(), realPathOf(), ContainmentError
+export * from "./paths.ts";
+// defines: acquireRunLock(), RunLock, RunLockError, isStale()
+export * from "./lock.ts";
