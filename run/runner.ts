@@ -29,7 +29,7 @@ import { harnessCommit, runStage, type StageOptions } from "./stage.ts";
 import { buildDataset } from "../dataset/build.ts";
 import { subsetTokenized } from "../dataset/subset.ts";
 import { keepAsIs } from "../dataset/symmetrize_step.ts";
-import { resolveTrainConfig } from "../train/config.ts";
+import { resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.ts";
 import { train } from "../train/train.ts";
 import { generate } from "../generate/generate.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
@@ -277,21 +277,22 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
       continue;
     }
     const cfg = m.train!;
-    const want = typeof cfg.block_size === "number" ? cfg.block_size : null;
+    // train's default block_size (upstream's 2048) applies when the YAML sets none
+    const want = typeof cfg.block_size === "number" ? cfg.block_size : TRAIN_DEFAULTS.block_size;
     if (cfg.dataset !== undefined) exists(`models.${name}.train.dataset`, path(`models.${name}.train.dataset`, String(cfg.dataset)));
     else if (!spec.dataset) problems.push(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
     const from = cfg.init_from;
     let have: number | null = null;
     if (typeof from === "string" && from !== "scratch" && from !== "resume") {
       have = spec.models[from] ? blockSize.get(from) ?? null : await ckptBlock(`models.${name}.train.init_from`, from);
-      if (have !== null && want !== null && want > have) {
+      if (have !== null && want > have) {
         problems.push(
           `models.${name}.train.block_size ${want} is larger than the block_size ${have} of its init_from ${from}; ` +
             `set block_size <= ${have}`,
         );
       }
     }
-    blockSize.set(name, want ?? have ?? 2048);
+    blockSize.set(name, want);
   }
   return problems;
 }
