@@ -12,6 +12,7 @@ import {
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
+import { checkDevice, describeDevice } from "../ffi/device.ts";
 import { makePrompt, PromptError, promptText } from "./prompt.ts";
 export { PromptError };
 import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
@@ -119,6 +120,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   };
   const promptText = await resolvePrompt(options.prompt, options.spacegroup);
   const runtime = loadLibrary();
+  checkDevice(settings.device, runtime);
   const ckptPath = await resolveCheckpointPath(options.ckpt);
   const ckptBytes = await Deno.readFile(ckptPath);
   const ckptSha = await sha256Hex(ckptBytes);
@@ -176,6 +178,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       cpu_kernels: runtime.cpu_kernels,
       threads: runtime.num_threads,
     },
+    device: describeDevice(settings.device, runtime),
     samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
     new_tokens: newTokens,
     seconds,

@@ -62,6 +62,8 @@ export interface SampleSpec {
   seed: number;
   batch: number;
   device: string;
+  /** Autocast dtype for sampling (`bfloat16` on CUDA). */
+  dtype?: "float32" | "bfloat16" | "float16";
 }
 
 /** A parsed, defaulted experiment. */
@@ -73,6 +75,13 @@ export interface ExperimentSpec {
   /** Prompts: `data_Na2Cl2\n`, or a composition (`Na2Cl2`, `Na2Cl2 Fm-3m` with a space group). */
   prompts: string[];
   sample: SampleSpec;
+  /**
+   * Where every stage runs unless a model's `train.device` or `sample.device` says
+   * otherwise (`--set device=cuda`); absent means each section's own default (cpu).
+   */
+  device?: string;
+  /** Autocast dtype for training and sampling unless a section sets its own. */
+  dtype?: "float32" | "bfloat16" | "float16";
   evaluate: { symprec: number; novelty_against: string | null };
   /** Metrics kept in the snapshot (names from summary.csv), per model × prompt and macro. */
   snapshot: { metrics: string[]; macro: string[] };
@@ -106,9 +115,13 @@ const TOP_KEYS = [
   "evaluate",
   "snapshot",
   "profiles",
+  "device",
+  "dtype",
 ];
 const DATASET_KEYS = ["sources", "tokens", "subset", "val_fraction", "seed", "dedupe", "symmetrize"];
-const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures"]);
+const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures", "dtype"]);
+const DEVICE_RE = /^(cpu|cuda(:\d+)?)$/;
+const DTYPES = ["float32", "bfloat16", "float16"];
 const MODEL_KEYS = ["checkpoint", "train"];
 
 function checkKeys(obj: unknown, allowed: string[], where: string, file: string): Record<string, unknown> {
@@ -199,7 +212,19 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
   if (!Array.isArray(prompts) || prompts.length === 0 || !prompts.every((p) => typeof p === "string")) {
     throw new ExperimentError(`${file}: prompts must be a non-empty list of strings`);
   }
-  const sample = { ...SAMPLE_DEFAULTS, ...checkKeys(top.sample, SAMPLE_KEYS, "sample", file) } as SampleSpec;
+  const sampleRaw = checkKeys(top.sample, SAMPLE_KEYS, "sample", file);
+  if (top.device !== undefined && (typeof top.device !== "string" || !DEVICE_RE.test(top.device))) {
+    throw new ExperimentError(`${file}: device must be cpu, cuda or cuda:N, got ${JSON.stringify(top.device)}`);
+  }
+  if (top.dtype !== undefined && !DTYPES.includes(top.dtype as string)) {
+    throw new ExperimentError(`${file}: dtype must be one of ${DTYPES.join(", ")}, got ${JSON.stringify(top.dtype)}`);
+  }
+  const sample = {
+    ...SAMPLE_DEFAULTS,
+    ...(top.device === undefined ? {} : { device: top.device }),
+    ...(top.dtype === undefined ? {} : { dtype: top.dtype }),
+    ...sampleRaw,
+  } as SampleSpec;
   const ev = checkKeys(top.evaluate, ["symprec", "novelty_against"], "evaluate", file);
   const snap = checkKeys(top.snapshot, ["metrics", "macro"], "snapshot", file);
   return {
@@ -209,6 +234,8 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     models,
     prompts: prompts as string[],
     sample,
+    ...(top.device === undefined ? {} : { device: top.device as string }),
+    ...(top.dtype === undefined ? {} : { dtype: top.dtype as ExperimentSpec["dtype"] }),
     evaluate: {
       symprec: (ev.symprec as number) ?? 0.1,
       novelty_against: (ev.novelty_against as string) ?? null,

@@ -258,6 +258,9 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
     } else cfg.dataset = repoPath(cfg.dataset as string, root);
     const trainDir = join(dir, "train", name);
     cfg.out_dir = trainDir;
+    // the experiment's device/dtype (`--set device=cuda`) unless the model sets its own
+    if (spec.device !== undefined && cfg.device === undefined) cfg.device = spec.device;
+    if (spec.dtype !== undefined && cfg.dtype === undefined) cfg.dtype = spec.dtype;
     const inputs: Record<string, string> = { train_bin: join(cfg.dataset as string, "train.bin"), val_bin: join(cfg.dataset as string, "val.bin") };
     if (initPath) inputs.init_checkpoint = initPath;
     const params = { ...cfg, out_dir: undefined, dataset: undefined, init_from: from };
@@ -306,6 +309,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
             seed: spec.sample.seed,
             batch: spec.sample.batch,
             device: spec.sample.device,
+            ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
           });
           return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256 };
         }, stageOpts);
