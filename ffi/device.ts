@@ -65,7 +65,10 @@ function nvidiaSmi(args: string[]): string | null {
 
 /** The GPUs `nvidia-smi` lists, or [] when it is absent or fails. */
 export function listGpus(): GpuInfo[] {
-  const out = nvidiaSmi(["--query-gpu=index,name,driver_version,memory.total", "--format=csv,noheader,nounits"]);
+  const out = nvidiaSmi([
+    "--query-gpu=index,name,driver_version,memory.total",
+    "--format=csv,noheader,nounits",
+  ]);
   if (!out) return [];
   return out.trim().split("\n").filter((l) => l.trim()).map((l) => {
     const [index, name, driver, mem] = l.split(",").map((s) => s.trim());
@@ -128,6 +131,27 @@ export function checkDevice(device: string, runtime: RuntimeInfo): void {
   throw new DeviceError(
     `Cannot use --device ${device}: libtorch (CUDA ${runtime.cuda_version}) sees no GPU although the driver supports CUDA ${supports}; ` +
       "check CUDA_VISIBLE_DEVICES and that /dev/nvidia* are accessible",
+  );
+}
+
+/**
+ * Refuse autocast (bfloat16/float16) on CUDA unless `CRYSTALLM_CUDA_AUTOCAST=1`: on the one
+ * GPU it has met (an H200, PyTorch 2.11 + CUDA 13, driver 580, 2026-12-04) the first
+ * bfloat16 forward pass never returned, while float32 (with TF32 matmuls) trained, sampled
+ * and passed the nacl10 audit. A refusal that says so beats a run that hangs; the variable
+ * lets bench/gpu_check.sh and anyone diagnosing it through.
+ *
+ * @param device `cpu`, `cuda` or `cuda:N`.
+ * @param dtype The autocast dtype asked for.
+ * @throws {DeviceError} For bfloat16/float16 on CUDA without the variable.
+ */
+export function checkDtype(device: string, dtype: string | undefined): void {
+  if (parseDevice(device).kind !== "cuda" || !dtype || dtype === "float32") return;
+  if (Deno.env.get("CRYSTALLM_CUDA_AUTOCAST") === "1") return;
+  throw new DeviceError(
+    `Cannot use dtype ${dtype} on ${device} yet: CUDA autocast stalled on its first forward pass on an H200 ` +
+      "(PyTorch 2.11, CUDA 13) and is not validated; use dtype float32 (TF32 matmuls), or set " +
+      "CRYSTALLM_CUDA_AUTOCAST=1 to try it",
   );
 }
 

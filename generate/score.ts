@@ -6,7 +6,7 @@
  */
 import { loadModel, readCheckpoint, resolveCheckpointPath } from "../checkpoint/mod.ts";
 import { loadLibrary, type Model } from "../ffi/mod.ts";
-import { checkDevice } from "../ffi/device.ts";
+import { checkDevice, checkDtype } from "../ffi/device.ts";
 import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
 
 /** One scored file: a line of `crystallm score`. */
@@ -106,6 +106,7 @@ export async function score(
   options: ScoreOptions = {},
 ): Promise<ScoreResult[]> {
   checkDevice(options.device ?? "cpu", loadLibrary());
+  checkDtype(options.device ?? "cpu", options.dtype);
   const path = await resolveCheckpointPath(ckpt);
   const checkpoint = await readCheckpoint(path);
   assertVocabSize(checkpoint.model_args.vocab_size, { source: path });

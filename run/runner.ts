@@ -270,7 +270,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
       if (!r.checkpoint) {
         throw new RunError(`train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`);
       }
-      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode };
+      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode, device: r.device_info };
     }, stageOpts);
     note(res);
     const ck = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
@@ -311,7 +311,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
             device: spec.sample.device,
             ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
           });
-          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256 };
+          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256, device: r.device_info };
         }, stageOpts);
         note(s);
         // an evaluation refuses samples from a checkpoint other than the one training recorded

@@ -15,7 +15,7 @@ import {
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, createModel, loadLibrary, type Model, type RuntimeInfo } from "../ffi/mod.ts";
-import { checkDevice, describeDevice } from "../ffi/device.ts";
+import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi/device.ts";
 import { unpickle } from "../pickle/mod.ts";
 import { stringify as stringifyYaml } from "yaml";
 import { learningRate, type TrainConfig, TrainConfigError, type TrainMode, trainMode } from "./config.ts";
@@ -42,6 +42,8 @@ export interface TrainResult {
   checkpoint: { path: string; sha256: string; iter_num: number } | null;
   /** Mean training throughput. */
   tokens_per_s: number;
+  /** Where it ran: device, libtorch and CUDA versions, the GPU. */
+  device_info: DeviceInfo;
 }
 
 /** Options for {@linkcode train}. */
@@ -150,6 +152,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const started = new Date();
   const runtime: RuntimeInfo = loadLibrary(config.num_threads > 0 ? { numThreads: config.num_threads } : {});
   checkDevice(config.device, runtime);
+  checkDtype(config.device, config.dtype);
   if (!config.dataset) throw new TrainConfigError("The 'dataset' option is required and cannot be empty");
   const dataDir = config.dataset.replace(/\/+$/, "");
   const trainData = await readTokens(`${dataDir}/train.bin`);
@@ -381,6 +384,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     await writeFileAtomic(csvPath, new TextEncoder().encode(csvLines.join("\n")));
 
     const tokensPerS = trainSeconds > 0 ? trainTokens / trainSeconds : 0;
+    const deviceInfo = describeDevice(config.device, runtime);
     const manifest = {
       stage: "train",
       mode,
@@ -401,7 +405,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         cxx11_abi: runtime.cxx11_abi,
       },
       device: config.device,
-      device_info: describeDevice(config.device, runtime),
+      device_info: deviceInfo,
       dtype: config.dtype,
       seeds: { seed: config.seed, batch_stream: "splitmix64(seed, iteration)" },
       timings: {
@@ -426,6 +430,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       log: rows,
       checkpoint: lastCkpt,
       tokens_per_s: tokensPerS,
+      device_info: deviceInfo,
     };
   } finally {
     model.dispose();
