@@ -290,85 +290,69 @@ async function trainSpeed() {
 }
 
 async function trainSpeedOf(dtype: Dtype, res: Record<string, unknown>) {
-  const batches = small ? [4] : (opt("train-batches", "64,128").split(",").map(Number));
+  // one batch size for ours and the reference; the reference runs first, so that if this
+  // dtype stalls in our library the PyTorch figure on the same machine is already written
+  const B = small ? 4 : Number(opt("train-batch", "64"));
   const iters = small ? 3 : Number(opt("train-iters", "30"));
-  let best: Record<string, unknown> | null = null;
-  for (const B of batches) {
-    const T = BIG.block_size;
-    let r: Record<string, unknown>;
-    log(`train speed: ours, ${dtype}, batch ${B}`);
-    try {
-      const { result, peak_mib } = await withGpuMemory(Deno.pid, async () => {
-        using m = createModel({ ...BIG, device, dtype, seed: 1 });
-        m.createOptimizer();
-        const nParams = m.tensors().reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
-        const x = new Int32Array(B * T), y = new Int32Array(B * T);
-        let s = 1;
-        const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) % BIG.vocab_size;
-        for (let i = 0; i < x.length; i++) x[i] = rnd(), y[i] = rnd();
-        const shape = { micro: 1, B, T, lr: 6e-4, grad_clip: 1.0 };
-        for (let i = 0; i < 3; i++) await m.trainStepAsync(x, y, shape);
-        await m.flushTrainStats();
-        const t0 = performance.now();
-        for (let i = 0; i < iters; i++) await m.trainStepAsync(x, y, shape);
-        const stats = await m.flushTrainStats();
-        const dt = (performance.now() - t0) / 1000;
-        const tps = (iters * B * T) / dt;
-        return { tokens_per_s: tps, params: nParams, last_loss: stats[stats.length - 1].loss, seconds: dt };
-      });
-      const tps = result.tokens_per_s;
-      r = {
-        batch: B,
-        ...result,
-        mfu: (tps * flopsPerToken(BIG, result.params)) / PEAK_BF16,
-        peak_gpu_mib: peak_mib,
-      };
-    } catch (e) {
-      r = { batch: B, error: (e as Error).message.split("\n")[0] };
-    }
-    log(`ours train B=${B}: ${JSON.stringify(r)}`);
-    (res.ours ??= [] as unknown[]) as unknown[];
-    (res.ours as unknown[]).push(r);
-    if (!r.error && (!best || (r.tokens_per_s as number) > (best.tokens_per_s as number))) best = r;
-    save();
-  }
-  res.best = best;
-  if (!best) return;
-  const B = best.batch as number;
+  const T = BIG.block_size;
   const common = [
     "bench-train",
-    "--n_layer",
-    String(BIG.n_layer),
-    "--n_head",
-    String(BIG.n_head),
-    "--n_embd",
-    String(BIG.n_embd),
-    "--block_size",
-    String(BIG.block_size),
-    "--batch_size",
-    String(B),
-    "--iters",
-    String(iters),
-    "--device",
-    device,
-    "--dtype",
-    dtype,
+    ...["--n_layer", BIG.n_layer, "--n_head", BIG.n_head, "--n_embd", BIG.n_embd, "--block_size", T].map(
+      String,
+    ),
+    ...["--batch_size", B, "--iters", iters, "--device", device, "--dtype", dtype].map(String),
     "--flash",
     "--fused",
   ];
-  log("train speed: reference, eager");
+  log(`train speed: reference, eager, ${dtype}`);
   res.ref_eager = await runPython(common);
   log(`ref eager: ${JSON.stringify(res.ref_eager)}`);
   save();
+
+  log(`train speed: ours, ${dtype}, batch ${B}`);
+  try {
+    const { result, peak_mib } = await withGpuMemory(Deno.pid, async () => {
+      using m = createModel({ ...BIG, device, dtype, seed: 1 });
+      m.createOptimizer();
+      const nParams = m.tensors().reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+      const x = new Int32Array(B * T), y = new Int32Array(B * T);
+      let s = 1;
+      const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) % BIG.vocab_size;
+      for (let i = 0; i < x.length; i++) x[i] = rnd(), y[i] = rnd();
+      const shape = { micro: 1, B, T, lr: 6e-4, grad_clip: 1.0 };
+      for (let i = 0; i < 3; i++) await m.trainStepAsync(x, y, shape);
+      await m.flushTrainStats();
+      const t0 = performance.now();
+      for (let i = 0; i < iters; i++) await m.trainStepAsync(x, y, shape);
+      const stats = await m.flushTrainStats();
+      const dt = (performance.now() - t0) / 1000;
+      return {
+        tokens_per_s: (iters * B * T) / dt,
+        params: nParams,
+        last_loss: stats[stats.length - 1].loss,
+        seconds: dt,
+      };
+    });
+    res.ours = {
+      batch: B,
+      ...result,
+      mfu: (result.tokens_per_s * flopsPerToken(BIG, result.params)) / PEAK_BF16,
+      peak_gpu_mib: peak_mib,
+    };
+  } catch (e) {
+    res.ours = { batch: B, error: (e as Error).message.split("\n")[0] };
+  }
+  log(`ours train: ${JSON.stringify(res.ours)}`);
+  save();
   if (!small) {
-    log("train speed: reference, torch.compile");
+    log(`train speed: reference, torch.compile, ${dtype}`);
     res.ref_compiled = await runPython([...common, "--compile"]);
     log(`ref compiled: ${JSON.stringify(res.ref_compiled)}`);
   }
-  const ours = best.tokens_per_s as number;
+  const ours = (res.ours as Record<string, unknown>).tokens_per_s;
   const ratio = (r: unknown) => {
     const t = (r as Record<string, unknown>)?.tokens_per_s;
-    return typeof t === "number" ? ours / t : null;
+    return typeof t === "number" && typeof ours === "number" ? ours / t : null;
   };
   res.vs_eager = ratio(res.ref_eager);
   res.vs_compiled = ratio(res.ref_compiled);
@@ -390,16 +374,31 @@ async function sampleSpeedOf(dtype: Dtype, res: Record<string, unknown>) {
   const tok = loadTokenizer();
   const prompt = tok.encode("data_Na2Cl2\n");
   const stop = tok.tokenToId("\n")!;
+  // the 25M model's weights for the reference, written before anything of ours runs on the
+  // device so that the reference's figure exists even if this dtype stalls in our library
   const ckptPath = `${tmp}/model25m.pt`;
-  let model: Model | null = null;
+  {
+    using init = createModel({ ...BIG, device: "cpu", seed: 3 });
+    await writeCheckpoint(
+      ckptPath,
+      checkpointFromModel(init, { iter_num: 0, best_val_loss: 0, config: {}, optimizer: false }),
+    );
+  }
+  log(`sample speed: upstream's loop, ${dtype}`);
+  const refTokens = small ? 50 : Number(opt("ref-sample-tokens", "1000"));
+  res.ref_upstream_loop = await runPython(
+    ["bench-sample", ckptPath, "--num_samples", "1", "--max_new_tokens", String(refTokens), "--top_k", "10"]
+      .concat(["--device", device, "--dtype", dtype]),
+    JSON.stringify(prompt),
+  );
+  log(`ref upstream loop: ${JSON.stringify(res.ref_upstream_loop)}`);
+  save();
+
   log(`sample speed: ours, ${dtype}, n=${n}`);
+  let model: Model | null = null;
   try {
     const { result, peak_mib } = await withGpuMemory(Deno.pid, async () => {
-      model = createModel({ ...BIG, device, dtype, seed: 3 });
-      await writeCheckpoint(
-        ckptPath,
-        checkpointFromModel(model, { iter_num: 0, best_val_loss: 0, config: {}, optimizer: false }),
-      );
+      model = loadModel(await readCheckpoint(ckptPath), { device, dtype, onNotice: () => {} });
       await model.generate(prompt, Math.min(n, 16), {
         seed: 1,
         max_new_tokens: 20,
@@ -425,24 +424,6 @@ async function sampleSpeedOf(dtype: Dtype, res: Record<string, unknown>) {
     (model as Model | null)?.dispose();
   }
   log(`ours sample: ${JSON.stringify(res.ours)}`);
-  save();
-  log("sample speed: upstream's loop");
-  const refTokens = small ? 50 : Number(opt("ref-sample-tokens", "1000"));
-  res.ref_upstream_loop = await runPython([
-    "bench-sample",
-    ckptPath,
-    "--num_samples",
-    "1",
-    "--max_new_tokens",
-    String(refTokens),
-    "--top_k",
-    "10",
-    "--device",
-    device,
-    "--dtype",
-    dtype,
-  ], JSON.stringify(prompt));
-  log(`ref upstream loop: ${JSON.stringify(res.ref_upstream_loop)}`);
   const o = (res.ours as Record<string, unknown>).tokens_per_s,
     r = (res.ref_upstream_loop as Record<string, unknown>).tokens_per_s;
   res.vs_upstream_loop = typeof o === "number" && typeof r === "number" ? o / r : null;
