@@ -12,7 +12,7 @@
 #      loss, a CUDA-trained checkpoint read on CPU, per-sample streams), `audit nacl10` on
 #      the device against the CPU snapshots, training and sampling speed of the 25M model
 #      against tools/nanogpt_ref.py (eager, torch.compile, upstream's sampling loop), peak GPU
-#      memory: gpu_check.json, gpu_check.log
+#      memory: gpu_check.json, gpu_check.log (stacks-<phase>.txt where a phase stalled)
 # DENO selects the Deno binary (default: deno on PATH); CRYSTALLM_OFFLINE=1 adds
 # --cached-only so nothing is fetched.
 set -uo pipefail
@@ -67,7 +67,7 @@ phase() {
   local name="$1" limit="$2"; shift 2
   say "phase $name (at most ${limit}s)"
   (cd "$ROOT" && exec env "$@" timeout -s KILL "$limit" "$DENO" run -A "${CACHED[@]}" bench/gpu_check.ts \
-    --oracle "$ORACLE" --out "$OUT_DIR/gpu_check.json" --append --only "${name%%-*}" ${CACHED:+--cached-only} "${PASS[@]}") \
+    --oracle "$ORACLE" --out "$OUT_DIR/gpu_check.json" --append --only "${name%%-*}" --key "$name" ${CACHED:+--cached-only} "${PASS[@]}") \
     >>"$OUT_DIR/gpu_check.log" 2>&1 &
   local pid=$! waited=0
   while kill -0 "$pid" 2>/dev/null; do
@@ -88,7 +88,13 @@ phase() {
 rc=0
 # parity uses CPU libtorch beside CUDA; if it stalls, once more on one thread without the
 # fused CPU kernels (tells an OpenMP/BLAS threading problem from a CUDA one)
-phase parity 40 || { phase parity-1thread 40 CRYSTALLM_NUM_THREADS=1 CRYSTALLM_CPU_KERNELS=off || rc=1; }
+phase parity 40 || rc=1
+# bfloat16 autocast stalled on the first H200 (2026-12-04); when it has no figure, two
+# cheap diagnoses: without the fused attention kernels, and with synchronous launches
+if ! grep -q '"bf16_loss_ok"' "$OUT_DIR/gpu_check.json" 2>/dev/null; then
+  phase parity-mathattn 30 CRYSTALLM_ATTENTION=math
+  phase parity-launchblocking 30 CUDA_LAUNCH_BLOCKING=1
+fi
 phase train 200 || rc=1
 phase sample 120 || rc=1
 phase audit "${AUDIT_LIMIT_S:-240}" || rc=1

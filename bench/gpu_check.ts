@@ -149,9 +149,12 @@ async function parity() {
     env: {
       threads: Deno.env.get("CRYSTALLM_NUM_THREADS") ?? null,
       cpu_kernels: Deno.env.get("CRYSTALLM_CPU_KERNELS") ?? null,
+      attention: Deno.env.get("CRYSTALLM_ATTENTION") ?? null,
+      cuda_launch_blocking: Deno.env.get("CUDA_LAUNCH_BLOCKING") ?? null,
     },
   };
-  report.parity = res;
+  // --key names the section, so that diagnostic reruns (bench/gpu_check.sh) keep the first
+  report[opt("key", "parity")] = res;
   log("parity: loading ckpt_tiny on cpu and " + device);
   const oracle = JSON.parse(await Deno.readTextFile(`${oracleDir}/logits.json`));
   const oracleLogits = new Float32Array((await Deno.readFile(`${oracleDir}/logits.bin`)).buffer);

@@ -253,10 +253,30 @@ struct KVCache {
   int64_t len = 0;
 };
 
+// Whether attention runs as upstream's explicit softmax(QK^T/sqrt(hs))V ("slow attention")
+// instead of libtorch's fused kernels: CRYSTALLM_ATTENTION=math. For diagnosis (it takes the
+// flash / memory-efficient / cuDNN kernels out of a run) and comparisons. Read once.
+bool math_attention_() {
+  static const bool on = [] {
+    const char *e = std::getenv("CRYSTALLM_ATTENTION");
+    return e != nullptr && std::strcmp(e, "math") == 0;
+  }();
+  return on;
+}
+
 // Scaled dot-product attention (compat.h: 1.13's private one, 2.x's public one).
 torch::Tensor sdpa_(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, double dropout_p,
                     bool is_causal) {
-  return cllm_compat::sdpa(q, k, v, dropout_p, is_causal);
+  if (!math_attention_()) return cllm_compat::sdpa(q, k, v, dropout_p, is_causal);
+  auto att = q.matmul(k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  if (is_causal) {
+    const int64_t T = q.size(-2), L = k.size(-2);
+    auto mask = torch::ones({T, L}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(L - T);
+    att = att.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  att = torch::softmax(att, -1);
+  if (dropout_p > 0) att = torch::dropout(att, dropout_p, true);
+  return att.to(v.scalar_type()).matmul(v);
 }
 
 // Attention of one new query per sequence against its KV cache, on CPU in float32.
