@@ -31,6 +31,8 @@ export interface LoadModelOptions {
   dropout?: number;
   /** Seed for dropout. @default {1337} */
   seed?: number;
+  /** float32 matmuls on TF32 tensor cores on CUDA; false for full-float32 parity. @default {true} */
+  tf32?: boolean;
   /** Restore AdamW state (resume). Without state in the file this creates fresh state. */
   optimizer?: OptimizerConfig | false;
   /** Receives human-readable notices (e.g. the block-size crop). @default {console.error} */
@@ -122,6 +124,7 @@ export function loadModel(ckpt: Checkpoint, options: LoadModelOptions = {}): Mod
     device: options.device ?? "cpu",
     dtype: options.dtype ?? "float32",
     seed: options.seed ?? 1337,
+    ...(options.tf32 === undefined ? {} : { tf32: options.tf32 }),
   });
   try {
     const params = model.tensors();

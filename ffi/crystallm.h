@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define CLLM_ABI_VERSION 1
+#define CLLM_ABI_VERSION 2
 
 /* the library is built with hidden visibility: only these functions are exported */
 #if defined(__GNUC__)
@@ -44,7 +44,8 @@ typedef struct cllm_model cllm_model; /* opaque: no libtorch type crosses */
 /* CLLM_ABI_VERSION of the built library; ffi/mod.ts refuses a mismatch. */
 CLLM_API int32_t cllm_abi_version(void);
 
-/* JSON {"torch_version","cuda_available","cuda_device_count","num_threads","cxx11_abi","sdpa"}
+/* JSON {"torch_version","cuda_available","cuda_device_count","cuda_version","num_threads","cxx11_abi",
+ * "sdpa","cpu_kernels"} (cuda_version: the CUDA toolkit libtorch was built with, "" for CPU) 
  * into buf (cap bytes incl. NUL). Returns CLLM_ERR_ARGUMENT when buf is too small. */
 CLLM_API int cllm_runtime_info(char *buf, int64_t cap);
 
@@ -54,7 +55,9 @@ CLLM_API int cllm_set_num_threads(int32_t n);
 
 /* Build a GPT from a flat JSON config: n_layer, n_head, n_embd, block_size, vocab_size,
  * bias, dropout, device ("cpu" | "cuda" | "cuda:N"), dtype ("float32" | "bfloat16" |
- * "float16": the autocast dtype), seed (initialisation and dropout). *out is set even when
+ * "float16": the autocast dtype), tf32 (float32 matmuls on TF32 tensor cores on CUDA, default
+ * true as upstream's train.py/sample.py; false for full-float32 parity), seed (initialisation
+ * and dropout). *out is set even when
  * the call fails, so the caller can read cllm_last_error(*out) and then free it. */
 CLLM_API int cllm_model_new(const char *config_json, cllm_model **out);
 
@@ -89,9 +92,15 @@ CLLM_API int cllm_optimizer_new(cllm_model *m, const char *options_json);
 
 /* One optimizer step over `micro` accumulated micro-batches. x, y: (micro, B, T).
  * grad_clip <= 0 disables clipping. *loss: mean micro-batch loss; *grad_norm: total norm
- * before clipping (NaN when a float16 step was skipped for non-finite gradients). */
+ * before clipping (NaN when a float16 step was skipped for non-finite gradients).
+ * loss and grad_norm both NULL: nothing is read back, so a CUDA step never waits for the GPU
+ * (bfloat16/float32); the two values are kept for cllm_train_flush. */
 CLLM_API int cllm_train_step(cllm_model *m, const int32_t *x, const int32_t *y, int64_t micro, int64_t B,
                     int64_t T, float lr, float grad_clip, float *loss, float *grad_norm);
+
+/* Losses and gradient norms of the steps since the last flush that returned nothing, in
+ * step order, in one copy (this waits for the GPU). *n: how many (at most cap). */
+CLLM_API int cllm_train_flush(cllm_model *m, float *losses, float *grad_norms, int64_t cap, int64_t *n);
 
 /* Sample n sequences from one prompt (P ids) with a KV cache, batched. options_json:
  * seed, max_new_tokens, temperature, top_k (0 = off), stop_id (-1 = off; stop once two

@@ -15,7 +15,7 @@
  */
 
 /** The C ABI version this file speaks (CLLM_ABI_VERSION of crystallm.h). */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /** Status codes of crystallm.h. */
 export const Status = {
@@ -67,6 +67,11 @@ const SYMBOLS = {
     result: "i32",
     nonblocking: true,
   },
+  cllm_train_flush: {
+    parameters: ["pointer", "buffer", "buffer", "i64", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   cllm_generate: {
     parameters: ["pointer", "buffer", "i64", "i64", "i64", "buffer", "buffer", "buffer"],
     result: "i32",
@@ -81,6 +86,8 @@ export interface RuntimeInfo {
   torch_version: string;
   cuda_available: boolean;
   cuda_device_count: number;
+  /** CUDA toolkit version libtorch was built with (`""` for a CPU build). */
+  cuda_version: string;
   num_threads: number;
   cxx11_abi: number;
   sdpa: string;
@@ -212,6 +219,11 @@ export interface ModelConfig {
   dtype?: "float32" | "bfloat16" | "float16";
   /** Seed for initialisation and dropout. @default {1337} */
   seed?: number;
+  /**
+   * float32 matmuls on TF32 tensor cores (CUDA only), as upstream's train.py and sample.py;
+   * `false` for full float32 (parity checks). @default {true}
+   */
+  tf32?: boolean;
 }
 
 /** AdamW settings; upstream's config keys. */
@@ -413,6 +425,55 @@ export class Model {
     );
     this.#check(status, "cllm_train_step");
     return { loss: loss[0], gradNorm: norm[0] };
+  }
+
+  /**
+   * One optimizer step that reads nothing back: on CUDA the host never waits for the GPU.
+   * The step's loss and gradient norm are kept for {@linkcode Model.flushTrainStats}.
+   *
+   * @param x Inputs (micro, B, T).
+   * @param y Targets (micro, B, T).
+   * @param shape `{ micro, B, T, lr, grad_clip }`.
+   * @throws {FfiError} Without optimizer state, or on libtorch failures.
+   */
+  async trainStepAsync(
+    x: Int32Array,
+    y: Int32Array,
+    shape: { micro: number; B: number; T: number; lr: number; grad_clip: number },
+  ): Promise<void> {
+    const { micro, B, T } = shape;
+    if (x.length !== micro * B * T || y.length !== micro * B * T) {
+      throw new RangeError(`Cannot train: x/y must hold micro*B*T = ${micro * B * T} ids`);
+    }
+    const status = await lib().cllm_train_step(
+      this.#handle(),
+      x as Int32Array<ArrayBuffer>,
+      y as Int32Array<ArrayBuffer>,
+      BigInt(micro),
+      BigInt(B),
+      BigInt(T),
+      shape.lr,
+      shape.grad_clip,
+      null,
+      null,
+    );
+    this.#check(status, "cllm_train_step");
+  }
+
+  /**
+   * Losses and gradient norms of the {@linkcode Model.trainStepAsync} steps since the last
+   * flush, in step order (waits for the GPU once).
+   *
+   * @param cap Most steps expected. @default {4096}
+   * @returns One `{ loss, gradNorm }` per step.
+   */
+  async flushTrainStats(cap = 4096): Promise<{ loss: number; gradNorm: number }[]> {
+    const losses = new Float32Array(cap);
+    const norms = new Float32Array(cap);
+    const n = new BigInt64Array(1);
+    const status = await lib().cllm_train_flush(this.#handle(), losses, norms, BigInt(cap), n);
+    this.#check(status, "cllm_train_flush");
+    return Array.from({ length: Number(n[0]) }, (_, i) => ({ loss: losses[i], gradNorm: norms[i] }));
   }
 
   /**

@@ -158,3 +158,43 @@ Deno.test("trainStep() runs under bfloat16 autocast", opts, async () => {
   const { loss } = await model.forward(x, 2, 16, { targets: x, logits: false });
   assert.ok(Number.isFinite(loss));
 });
+
+Deno.test(
+  "trainStepAsync() + flushTrainStats() give trainStep()'s losses, norms and weights",
+  opts,
+  async () => {
+    // two identical models: one reads every step back, the other defers (the CUDA path's way
+    // of never waiting for the GPU); the arithmetic must not depend on when values are read
+    using a = createModel({ ...TINY, seed: 5 });
+    using b = createModel({ ...TINY, seed: 5 });
+    a.createOptimizer();
+    b.createOptimizer();
+    const B = 2, T = 16;
+    const expected = [];
+    for (let s = 0; s < 4; s++) {
+      const x = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + s * 3) % TINY.vocab_size);
+      const y = Int32Array.from({ length: B * T }, (_, i) => (i * 5 + s) % TINY.vocab_size);
+      const shape = { micro: 1, B, T, lr: 1e-2, grad_clip: 0.1 };
+      expected.push(await a.trainStep(x, y, shape));
+      await b.trainStepAsync(x, y, shape);
+    }
+    const got = await b.flushTrainStats();
+    assert.deepEqual(got, expected);
+    assert.deepEqual(await b.flushTrainStats(), []); // flushed once
+    for (const t of a.tensors()) {
+      const n = t.shape.reduce((p, q) => p * q, 1);
+      assert.deepEqual(b.read(t.name, n), a.read(t.name, n), t.name);
+    }
+    // a clip of 0.1 scaled every step: the norms before clipping are above it
+    assert.ok(got.every((s) => s.gradNorm > 0.1), JSON.stringify(got));
+  },
+);
+
+Deno.test("flushTrainStats() refuses a buffer smaller than the pending steps", opts, async () => {
+  using m = createModel(TINY);
+  m.createOptimizer();
+  const x = new Int32Array(16).fill(1);
+  for (let i = 0; i < 3; i++) await m.trainStepAsync(x, x, { micro: 1, B: 1, T: 16, lr: 1e-3, grad_clip: 1 });
+  await assert.rejects(() => m.flushTrainStats(2), /3 pending train steps, buffers hold 2/);
+  assert.equal((await m.flushTrainStats(3)).length, 3);
+});

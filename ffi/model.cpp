@@ -15,8 +15,6 @@
  */
 // defines: torch::Tensor, torch::nn modules, at::_scaled_dot_product_attention
 #include <torch/torch.h>
-// defines: at::autocast::set_cpu_enabled, set_autocast_cpu_dtype, clear_cache
-#include <ATen/autocast_mode.h>
 // defines: TORCH_VERSION_MAJOR / MINOR / PATCH
 #include <torch/version.h>
 
@@ -39,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "compat.h"
 #include "kernels.h"
 #include "crystallm.h"
 
@@ -132,7 +131,13 @@ int guard_(std::string &error, F &&body) {
     error = e.what();
     return e.status;
   } catch (const c10::Error &e) {
-    error = std::string("libtorch: ") + e.what_without_backtrace();
+    std::string what = e.what_without_backtrace();
+    // keep the first line of a CUDA out-of-memory report, which says how much was asked for
+    if (what.find("out of memory") != std::string::npos) {
+      error = "GPU out of memory: " + what.substr(0, what.find('\n')) + " (a smaller batch size needs less)";
+    } else {
+      error = "libtorch: " + what;
+    }
     return CLLM_ERR_TORCH;
   } catch (const std::exception &e) {
     error = std::string("C++ exception: ") + e.what();
@@ -248,16 +253,30 @@ struct KVCache {
   int64_t len = 0;
 };
 
-// Scaled dot-product attention. libtorch 1.13 has no public scaled_dot_product_attention,
-// but its private at::_scaled_dot_product_attention exists and beats the explicit
-// softmax(QK^T)V of upstream's "slow attention" path on CPU (issue 4); 2.x has the public one.
+// Whether attention runs as upstream's explicit softmax(QK^T/sqrt(hs))V ("slow attention")
+// instead of libtorch's fused kernels: CRYSTALLM_ATTENTION=math. For diagnosis (it takes the
+// flash / memory-efficient / cuDNN kernels out of a run) and comparisons. Read once.
+bool math_attention_() {
+  static const bool on = [] {
+    const char *e = std::getenv("CRYSTALLM_ATTENTION");
+    return e != nullptr && std::strcmp(e, "math") == 0;
+  }();
+  return on;
+}
+
+// Scaled dot-product attention (compat.h: 1.13's private one, 2.x's public one).
 torch::Tensor sdpa_(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v, double dropout_p,
                     bool is_causal) {
-#if TORCH_VERSION_MAJOR >= 2
-  return at::scaled_dot_product_attention(q, k, v, {}, dropout_p, is_causal);
-#else
-  return std::get<0>(at::_scaled_dot_product_attention(q, k, v, {}, dropout_p, false, is_causal));
-#endif
+  if (!math_attention_()) return cllm_compat::sdpa(q, k, v, dropout_p, is_causal);
+  auto att = q.matmul(k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  if (is_causal) {
+    const int64_t T = q.size(-2), L = k.size(-2);
+    auto mask = torch::ones({T, L}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(L - T);
+    att = att.masked_fill(mask.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  att = torch::softmax(att, -1);
+  if (dropout_p > 0) att = torch::dropout(att, dropout_p, true);
+  return att.to(v.scalar_type()).matmul(v);
 }
 
 // Attention of one new query per sequence against its KV cache, on CPU in float32.
@@ -368,7 +387,7 @@ void configure_blas_() {
 // Whether a tensor takes the CPU kernels' path: float32 on CPU, outside bfloat16 autocast
 // (whose casts happen in libtorch's operators).
 bool cpu_kernel_path_(const torch::Tensor &t) {
-  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && !at::autocast::is_cpu_enabled() &&
+  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && !cllm_compat::autocast_enabled(false) &&
          cpu_kernels_enabled_();
 }
 
@@ -747,24 +766,15 @@ TORCH_MODULE(GPT);
 
 // Autocast for bfloat16 / float16, scoped to one call (autocast state is thread-local).
 struct AutocastGuard {
-  bool on = false, cpu = false;
+  bool on = false, cuda = false;
   AutocastGuard(const torch::Device &device, at::ScalarType dtype) {
     if (dtype == at::kFloat) return;
     on = true;
-    cpu = device.is_cpu();
-    if (cpu) {
-      at::autocast::set_cpu_enabled(true);
-      at::autocast::set_autocast_cpu_dtype(dtype);
-    } else {
-      at::autocast::set_enabled(true);
-      at::autocast::set_autocast_gpu_dtype(dtype);
-    }
+    cuda = device.is_cuda();
+    cllm_compat::set_autocast(cuda, true, dtype);
   }
   ~AutocastGuard() {
-    if (!on) return;
-    if (cpu) at::autocast::set_cpu_enabled(false);
-    else at::autocast::set_enabled(false);
-    at::autocast::clear_cache();
+    if (on) cllm_compat::set_autocast(cuda, false, at::kFloat);
   }
 };
 
@@ -811,9 +821,15 @@ struct cllm_model {
   std::vector<bool> decay;
   std::vector<torch::Tensor> exp_avg, exp_avg_sq;
   std::vector<double> step;
+  std::vector<torch::Tensor> step_t;  // the same counts as float32 0-d tensors on the device (fused CUDA AdamW)
   // float16 dynamic loss scaling (torch.cuda.amp.GradScaler defaults)
   double loss_scale = 65536.0;
   int64_t good_steps = 0;
+  // float32 matmuls on TF32 tensor cores (CUDA only; compat.h set_tf32)
+  bool tf32 = true;
+  // losses and gradient norms of train steps not read yet (0-d device tensors): a CUDA step
+  // that returns nothing never waits for the GPU; cllm_train_flush reads them in one copy
+  std::vector<torch::Tensor> pending_loss, pending_norm;
 
   int64_t index_of(const std::string &name) const {
     for (size_t i = 0; i < names.size(); i++)
@@ -841,14 +857,137 @@ std::pair<int, int64_t> resolve_(const cllm_model *m, const std::string &name) {
   return {0, 0};
 }
 
+// (B, T) int32 ids of the caller -> int64 on the device. To CUDA through pinned memory and an
+// asynchronous copy, as nanoGPT's x.pin_memory().to(device, non_blocking=True): the caching
+// host allocator keeps the pinned block until the copy has run, so nothing waits here.
 torch::Tensor ids_to_device_(const int32_t *ids, int64_t B, int64_t T, const torch::Device &device) {
-  return torch::from_blob(const_cast<int32_t *>(ids), {B, T}, torch::kInt32).to(torch::kLong).to(device);
+  auto host = torch::from_blob(const_cast<int32_t *>(ids), {B, T}, torch::kInt32);
+  if (!device.is_cuda()) return host.to(torch::kLong).to(device);
+  auto pinned = torch::empty({B, T}, torch::TensorOptions().dtype(torch::kInt32).pinned_memory(true));
+  pinned.copy_(host);
+  return pinned.to(device, torch::kInt32, /*non_blocking=*/true).to(torch::kLong);
+}
+
+// Per-call device settings (global in libtorch, so applied at the start of every call).
+void apply_device_settings_(const cllm_model *m) {
+  if (m->device.is_cuda()) cllm_compat::set_tf32(m->tf32);
 }
 
 torch::Tensor loss_of_(const torch::Tensor &logits, const torch::Tensor &targets) {
   namespace F = torch::nn::functional;
   return F::cross_entropy(logits.view({-1, logits.size(-1)}).to(torch::kFloat), targets.view({-1}),
                           F::CrossEntropyFuncOptions().ignore_index(-1));
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------
+// the optimizer step: gradient clipping and AdamW, as upstream's train.py
+// (clip_grad_norm_, then torch.optim.AdamW; float16 through a GradScaler)
+
+namespace {
+
+// float16: unscale the gradients; on inf/nan skip the step and halve the scale, as
+// GradScaler. Returns whether the step goes ahead. Reads the GPU (one sync per step).
+bool unscale_fp16_(cllm_model *m, std::vector<torch::Tensor> &grads) {
+  bool finite = true;
+  for (auto &g : grads) {
+    g.mul_(1.0 / m->loss_scale);
+    finite = finite && torch::isfinite(g).all().item<bool>();
+  }
+  if (!finite) {
+    m->loss_scale *= 0.5;
+    m->good_steps = 0;
+    for (auto &p : m->params) p.mutable_grad() = torch::Tensor();
+    return false;
+  }
+  if (++m->good_steps % 2000 == 0) m->loss_scale *= 2.0;
+  return true;
+}
+
+#if CLLM_HAVE_FUSED_ADAMW
+// CUDA: the whole step on the device with nothing read back. The total norm stays a
+// tensor, clipping becomes the fused kernel's grad_scale (it divides every gradient by it:
+// 1 / min(1, clip / (norm + 1e-6)) is clip_grad_norm_'s factor), and one at::_fused_adamw_
+// launch per weight-decay group updates every tensor, as torch.optim.AdamW(fused=True).
+torch::Tensor adamw_fused_cuda_(cllm_model *m, float lr, float grad_clip) {
+  std::vector<torch::Tensor> norms;
+  for (auto &p : m->params)
+    if (p.grad().defined()) norms.push_back(p.grad().norm());
+  auto norm = norms.empty() ? torch::zeros({}, torch::TensorOptions().device(m->device)) : torch::stack(norms).norm();
+  c10::optional<torch::Tensor> scale;
+  if (grad_clip > 0) scale = (norm.div(grad_clip) + 1e-6 / grad_clip).clamp_min(1.0).to(torch::kFloat);
+  if (m->step_t.size() != m->params.size()) {
+    m->step_t.clear();
+    for (double s : m->step) m->step_t.push_back(torch::full({}, s, torch::TensorOptions().device(m->device)));
+  }
+  for (int decay = 0; decay < 2; decay++) {
+    std::vector<torch::Tensor> ps, gs, ma, va, st;
+    for (size_t i = 0; i < m->params.size(); i++) {
+      if (!m->params[i].grad().defined() || m->decay[i] != (decay == 1)) continue;
+      ps.push_back(m->params[i]), gs.push_back(m->params[i].grad()), ma.push_back(m->exp_avg[i]);
+      va.push_back(m->exp_avg_sq[i]), st.push_back(m->step_t[i]);
+      m->step[i] += 1.0;
+    }
+    if (ps.empty()) continue;
+    for (auto &t : st) t.add_(1.0);  // torch.optim counts the step before the kernel reads it
+    at::_fused_adamw_(ps, gs, ma, va, {}, st, lr, m->beta1, m->beta2, decay ? m->weight_decay : 0.0, m->eps,
+                      /*amsgrad=*/false, /*maximize=*/false, scale, c10::nullopt);
+  }
+  for (auto &p : m->params) p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True)
+  return norm;
+}
+#endif
+
+// Clip and step. Returns the total gradient norm before clipping as a 0-d tensor (on the
+// device for CUDA), NaN when a float16 step was skipped.
+torch::Tensor optimizer_step_(cllm_model *m, float lr, float grad_clip) {
+  std::vector<torch::Tensor> grads;
+  for (auto &p : m->params)
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (m->amp_dtype == at::kHalf && !unscale_fp16_(m, grads)) {
+    return torch::full({}, std::numeric_limits<float>::quiet_NaN());
+  }
+#if CLLM_HAVE_FUSED_ADAMW
+  if (m->device.is_cuda()) return adamw_fused_cuda_(m, lr, grad_clip);
+#endif
+  m->step_t.clear();  // the device counts, if any, are stale from here on
+  // on the CPU kernels' path, AdamW is one fused pass per tensor with clip_grad_norm_'s
+  // scaling folded in; elsewhere clip_grad_norm_ scales the gradients first
+  const bool fused = cpu_kernel_path_(m->params[0]);
+  double norm;
+  float coef = 1.0f;
+  if (fused) {
+    std::vector<torch::Tensor> norms;
+    for (auto &g : grads) norms.push_back(g.norm());
+    norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
+    if (grad_clip > 0) coef = std::min(1.0f, static_cast<float>(grad_clip) / (static_cast<float>(norm) + 1e-6f));
+  } else {
+    norm = torch::nn::utils::clip_grad_norm_(m->params, grad_clip > 0 ? static_cast<double>(grad_clip)
+                                                                      : std::numeric_limits<double>::infinity());
+  }
+  // AdamW, as torch 1.13 torch/optim/adamw.py _single_tensor_adamw
+  for (size_t i = 0; i < m->params.size(); i++) {
+    auto &p = m->params[i];
+    if (!p.grad().defined()) continue;
+    auto g = p.grad();
+    const double s = m->step[i] += 1.0;
+    const double bc1 = 1.0 - std::pow(m->beta1, s), bc2 = 1.0 - std::pow(m->beta2, s);
+    if (fused) {
+      adamw_fused_(p, g, m->exp_avg[i], m->exp_avg_sq[i],
+                   {lr, static_cast<float>(m->beta1), static_cast<float>(m->beta2), static_cast<float>(m->eps),
+                    m->decay[i] ? static_cast<float>(m->weight_decay) : 0.0f, static_cast<float>(bc1),
+                    static_cast<float>(bc2), coef});
+    } else {
+      if (m->decay[i]) p.mul_(1.0 - lr * m->weight_decay);
+      m->exp_avg[i].mul_(m->beta1).add_(g, 1.0 - m->beta1);
+      m->exp_avg_sq[i].mul_(m->beta2).addcmul_(g, g, 1.0 - m->beta2);
+      auto denom = (m->exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(m->eps);
+      p.addcdiv_(m->exp_avg[i], denom, -lr / bc1);
+    }
+    p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True), as upstream
+  }
+  return torch::full({}, norm, torch::kDouble);
 }
 
 }  // namespace
@@ -867,6 +1006,7 @@ int cllm_runtime_info(char *buf, int64_t cap) {
     os << "{\"torch_version\":\"" << TORCH_VERSION_MAJOR << "." << TORCH_VERSION_MINOR << "." << TORCH_VERSION_PATCH
        << "\",\"cuda_available\":" << (cuda ? "true" : "false")
        << ",\"cuda_device_count\":" << (cuda ? torch::cuda::device_count() : 0)
+       << ",\"cuda_version\":\"" << CLLM_CUDA_VERSION << "\""
        << ",\"num_threads\":" << at::get_num_threads() << ",\"cxx11_abi\":" << _GLIBCXX_USE_CXX11_ABI
 #if TORCH_VERSION_MAJOR >= 2
        << ",\"sdpa\":\"at::scaled_dot_product_attention\""
@@ -914,6 +1054,7 @@ int cllm_model_new(const char *config_json, cllm_model **out) {
     else if (dtype == "float16") m->amp_dtype = at::kHalf;
     else CLLM_CHECK(dtype == "float32", CLLM_ERR_ARGUMENT, "dtype must be float32, bfloat16 or float16, got " << dtype);
     m->device = torch::Device(device);
+    m->tf32 = flag_(j, "tf32", true);
     CLLM_CHECK(!m->device.is_cuda() || torch::cuda::is_available(), CLLM_ERR_ARGUMENT,
                "device " << device << " requested but this libtorch sees no CUDA device (a CPU-only build?)");
     CLLM_CHECK(m->amp_dtype != at::kHalf || m->device.is_cuda(), CLLM_ERR_ARGUMENT,
@@ -987,6 +1128,7 @@ int cllm_tensor_write(cllm_model *m, const char *name, const float *data, int64_
     if (kind == 3) {
       CLLM_CHECK(numel == 1, CLLM_ERR_ARGUMENT, name << " holds 1 value, buffer holds " << numel);
       m->step[i] = data[0];
+      m->step_t.clear();  // rebuilt from m->step at the next fused CUDA step
       return;
     }
     torch::Tensor &t = kind == 0 ? m->params[i] : kind == 1 ? m->exp_avg[i] : m->exp_avg_sq[i];
@@ -1002,6 +1144,7 @@ int cllm_forward(cllm_model *m, const int32_t *idx, const int32_t *targets, int6
   return guard_(m->error, [&] {
     CLLM_CHECK(B > 0 && T > 0, CLLM_ERR_ARGUMENT, "B and T must be positive");
     torch::NoGradGuard ng;
+    apply_device_settings_(m);
     AutocastGuard ac(m->device, m->amp_dtype);
     m->model->eval();
     auto x = ids_to_device_(idx, B, T, m->device);
@@ -1038,6 +1181,8 @@ int cllm_optimizer_new(cllm_model *m, const char *options_json) {
       m->exp_avg_sq.push_back(torch::zeros_like(m->params[i]));
       m->step.push_back(0.0);
     }
+    m->step_t.clear();
+    m->pending_loss.clear(), m->pending_norm.clear();
     m->has_optimizer = true;
     m->loss_scale = 65536.0;
     m->good_steps = 0;
@@ -1050,7 +1195,9 @@ int cllm_train_step(cllm_model *m, const int32_t *x, const int32_t *y, int64_t m
   return guard_(m->error, [&] {
     CLLM_CHECK(m->has_optimizer, CLLM_ERR_STATE, "Cannot train: no optimizer (call cllm_optimizer_new first)");
     CLLM_CHECK(micro > 0 && B > 0 && T > 0, CLLM_ERR_ARGUMENT, "micro, B and T must be positive");
-    const bool fp16 = m->amp_dtype == at::kHalf;
+    CLLM_CHECK((loss == nullptr) == (grad_norm == nullptr), CLLM_ERR_ARGUMENT,
+               "loss and grad_norm must both be given or both be NULL");
+    apply_device_settings_(m);
     m->model->train();
     torch::Tensor total = torch::zeros({}, torch::TensorOptions().device(m->device));
     for (int64_t s = 0; s < micro; s++) {
@@ -1063,66 +1210,35 @@ int cllm_train_step(cllm_model *m, const int32_t *x, const int32_t *y, int64_t m
         l = loss_of_(m->model->forward(xs, 0, nullptr), ys) / static_cast<double>(micro);
       }
       total += l.detach();
-      (fp16 ? l * m->loss_scale : l).backward();
+      (m->amp_dtype == at::kHalf ? l * m->loss_scale : l).backward();
     }
     torch::NoGradGuard ng;
-    std::vector<torch::Tensor> grads;
-    for (auto &p : m->params)
-      if (p.grad().defined()) grads.push_back(p.grad());
-    if (fp16) {
-      // GradScaler: unscale, skip the step on inf/nan and halve the scale
-      bool finite = true;
-      for (auto &g : grads) {
-        g.mul_(1.0 / m->loss_scale);
-        finite = finite && torch::isfinite(g).all().item<bool>();
-      }
-      if (!finite) {
-        m->loss_scale *= 0.5;
-        m->good_steps = 0;
-        for (auto &p : m->params) p.mutable_grad() = torch::Tensor();
-        *loss = total.item<float>();
-        *grad_norm = std::numeric_limits<float>::quiet_NaN();
-        return;
-      }
-      if (++m->good_steps % 2000 == 0) m->loss_scale *= 2.0;
-    }
-    // on the CPU kernels' path, AdamW is one fused pass per tensor with clip_grad_norm_'s
-    // scaling folded in; elsewhere clip_grad_norm_ scales the gradients first
-    const bool fused = cpu_kernel_path_(m->params[0]);
-    double norm;
-    float coef = 1.0f;
-    if (fused) {
-      std::vector<torch::Tensor> norms;
-      for (auto &g : grads) norms.push_back(g.norm());
-      norm = norms.empty() ? 0.0 : torch::stack(norms).norm().item<double>();
-      if (grad_clip > 0) coef = std::min(1.0f, static_cast<float>(grad_clip) / (static_cast<float>(norm) + 1e-6f));
+    torch::Tensor norm = optimizer_step_(m, lr, grad_clip);  // 0-d; NaN for a skipped float16 step
+    if (loss != nullptr) {
+      *loss = total.item<float>();
+      *grad_norm = norm.item<float>();
     } else {
-      norm = torch::nn::utils::clip_grad_norm_(m->params, grad_clip > 0 ? static_cast<double>(grad_clip)
-                                                                        : std::numeric_limits<double>::infinity());
+      m->pending_loss.push_back(total);
+      m->pending_norm.push_back(norm);
     }
-    // AdamW, as torch 1.13 torch/optim/adamw.py _single_tensor_adamw
-    for (size_t i = 0; i < m->params.size(); i++) {
-      auto &p = m->params[i];
-      if (!p.grad().defined()) continue;
-      auto g = p.grad();
-      const double s = m->step[i] += 1.0;
-      const double bc1 = 1.0 - std::pow(m->beta1, s), bc2 = 1.0 - std::pow(m->beta2, s);
-      if (fused) {
-        adamw_fused_(p, g, m->exp_avg[i], m->exp_avg_sq[i],
-                     {lr, static_cast<float>(m->beta1), static_cast<float>(m->beta2), static_cast<float>(m->eps),
-                      m->decay[i] ? static_cast<float>(m->weight_decay) : 0.0f, static_cast<float>(bc1),
-                      static_cast<float>(bc2), coef});
-      } else {
-        if (m->decay[i]) p.mul_(1.0 - lr * m->weight_decay);
-        m->exp_avg[i].mul_(m->beta1).add_(g, 1.0 - m->beta1);
-        m->exp_avg_sq[i].mul_(m->beta2).addcmul_(g, g, 1.0 - m->beta2);
-        auto denom = (m->exp_avg_sq[i].sqrt() / std::sqrt(bc2)).add_(m->eps);
-        p.addcdiv_(m->exp_avg[i], denom, -lr / bc1);
-      }
-      p.mutable_grad() = torch::Tensor();  // zero_grad(set_to_none=True), as upstream
-    }
-    *loss = total.item<float>();
-    *grad_norm = static_cast<float>(norm);
+  });
+}
+
+int cllm_train_flush(cllm_model *m, float *losses, float *grad_norms, int64_t cap, int64_t *n) {
+  if (!m) return CLLM_ERR_ARGUMENT;
+  return guard_(m->error, [&] {
+    const int64_t k = static_cast<int64_t>(m->pending_loss.size());
+    CLLM_CHECK(k <= cap, CLLM_ERR_ARGUMENT, k << " pending train steps, buffers hold " << cap);
+    *n = k;
+    if (k == 0) return;
+    // one device-to-host copy for all of them
+    auto both = torch::stack({torch::stack(m->pending_loss).to(torch::kFloat), torch::stack(m->pending_norm).to(torch::kFloat)})
+                    .to(torch::kCPU)
+                    .contiguous();
+    std::memcpy(losses, both.data_ptr<float>(), k * sizeof(float));
+    std::memcpy(grad_norms, both.data_ptr<float>() + k, k * sizeof(float));
+    m->pending_loss.clear();
+    m->pending_norm.clear();
   });
 }
 
@@ -1141,6 +1257,7 @@ int cllm_generate(cllm_model *m, const int32_t *prompt, int64_t P, int64_t n, in
     const int64_t bs = m->cfg.block_size, V = m->cfg.vocab_size;
     const int64_t nh = m->cfg.n_head, hs = m->cfg.n_embd / nh;
     torch::NoGradGuard ng;
+    apply_device_settings_(m);
     AutocastGuard ac(m->device, m->amp_dtype);
     m->model->eval();
 
@@ -1148,12 +1265,18 @@ int cllm_generate(cllm_model *m, const int32_t *prompt, int64_t P, int64_t n, in
     std::vector<std::vector<int64_t>> seqs(n, std::vector<int64_t>(prompt, prompt + P));
     std::vector<SampleRng> rngs;
     for (int64_t i = 0; i < n; i++) rngs.emplace_back(seed, static_cast<uint64_t>(first_index + i));
-    std::vector<int64_t> prev(n, -1), active(n);
-    for (int64_t i = 0; i < n; i++) active[i] = i, lengths[i] = 0;
+    // rows[r]: the sample in batch row r, -1 once it has finished (CUDA keeps such rows until
+    // a quarter of the batch is dead: dropping rows copies the whole KV cache, and a batch
+    // of a thousand samples would otherwise copy it at almost every step)
+    std::vector<int64_t> prev(n, -1), rows(n);
+    for (int64_t i = 0; i < n; i++) rows[i] = i, lengths[i] = 0;
+    const bool lazy_drop = m->device.is_cuda();
 
     // upstream crops the context to the last block_size tokens
     const int64_t P0 = std::min(P, bs);
     auto opts = torch::TensorOptions().device(m->device);
+    // the cache holds what attention reads: the autocast dtype on CUDA
+    if (m->device.is_cuda() && m->amp_dtype != at::kFloat) opts = opts.dtype(m->amp_dtype);
     const int64_t cap = std::min(bs, P0 + max_new);  // cache length ever needed
     std::vector<KVCache> caches(m->cfg.n_layer);
     for (auto &c : caches) {
@@ -1164,25 +1287,27 @@ int cllm_generate(cllm_model *m, const int32_t *prompt, int64_t P, int64_t n, in
     auto logits = m->model->forward(idx, 0, &caches).select(1, P0 - 1);  // (n, V)
     int64_t ctx = P0;  // tokens in the cache
 
-    for (int64_t t = 0; t < max_new && !active.empty(); t++) {
-      const int64_t nA = static_cast<int64_t>(active.size());
-      auto scaled = logits.to(torch::kFloat) / temperature;  // (nA, V)
+    for (int64_t t = 0; t < max_new; t++) {
+      const int64_t nR = static_cast<int64_t>(rows.size());
+      auto scaled = logits.to(torch::kFloat) / temperature;  // (nR, V)
       torch::Tensor probs, choices;
       if (top_k > 0 && top_k < V) {
         // upstream masks logits below the k-th largest to -inf; softmax over the top k is
         // the same distribution
         auto tk = scaled.topk(top_k, -1);
-        probs = torch::softmax(std::get<0>(tk), -1).to(torch::kCPU, torch::kDouble).contiguous();  // (nA, k)
+        probs = torch::softmax(std::get<0>(tk), -1).to(torch::kCPU, torch::kDouble).contiguous();  // (nR, k)
         choices = std::get<1>(tk).to(torch::kCPU, torch::kLong).contiguous();
       } else {
-        probs = torch::softmax(scaled, -1).to(torch::kCPU, torch::kDouble).contiguous();  // (nA, V)
+        probs = torch::softmax(scaled, -1).to(torch::kCPU, torch::kDouble).contiguous();  // (nR, V)
       }
       const int64_t K = probs.size(1);
       const double *pp = probs.data_ptr<double>();
       const int64_t *cc = choices.defined() ? choices.data_ptr<int64_t>() : nullptr;
-      std::vector<int64_t> next_ids(nA), keep;
-      for (int64_t r = 0; r < nA; r++) {
-        const int64_t s = active[r];
+      std::vector<int64_t> next_ids(nR, 0);
+      int64_t alive = 0;
+      for (int64_t r = 0; r < nR; r++) {
+        const int64_t s = rows[r];
+        if (s < 0) continue;
         // inverse-CDF draw from this sample's own stream
         double u = rngs[s].uniform(), acc = 0.0;
         int64_t c = K - 1;
@@ -1200,31 +1325,36 @@ int cllm_generate(cllm_model *m, const int32_t *prompt, int64_t P, int64_t n, in
         // appends the second newline, then stops
         const bool stop = stop_id >= 0 && prev[s] == stop_id && tok == stop_id;
         prev[s] = tok;
-        if (!stop && lengths[s] < max_new) keep.push_back(r);
+        if (!stop && lengths[s] < max_new) alive++;
+        else rows[r] = -1;
       }
-      if (keep.empty()) break;
-      if (static_cast<int64_t>(keep.size()) < nA) {
+      if (alive == 0) break;
+      if (alive < nR && (!lazy_drop || alive * 4 <= nR * 3)) {
         // drop finished rows from the batch and the cache
+        std::vector<int64_t> keep, r2, n2;
+        for (int64_t r = 0; r < nR; r++)
+          if (rows[r] >= 0) keep.push_back(r), r2.push_back(rows[r]), n2.push_back(next_ids[r]);
         auto sel = torch::tensor(keep, torch::kLong).to(m->device);
         for (auto &c : caches) {
           c.k = c.k.index_select(0, sel);
           c.v = c.v.index_select(0, sel);
         }
-        std::vector<int64_t> a2, n2;
-        for (auto r : keep) a2.push_back(active[r]), n2.push_back(next_ids[r]);
-        active.swap(a2);
+        rows.swap(r2);
         next_ids.swap(n2);
       }
-      const int64_t nK = static_cast<int64_t>(active.size());
+      const int64_t nK = static_cast<int64_t>(rows.size());
       if (ctx < bs) {
         auto step_ids = torch::tensor(next_ids, torch::kLong).view({nK, 1}).to(m->device);
         logits = m->model->forward(step_ids, ctx, &caches).select(1, 0);
         ctx++;
       } else {
         // the window slides: positions shift, so the cache is useless; recompute the last
-        // block_size tokens as upstream does at every step
+        // block_size tokens as upstream does at every step (a finished row reads zeros)
         std::vector<int64_t> window;
-        for (auto s : active) window.insert(window.end(), seqs[s].end() - bs, seqs[s].end());
+        for (auto s : rows) {
+          if (s >= 0) window.insert(window.end(), seqs[s].end() - bs, seqs[s].end());
+          else window.insert(window.end(), bs, 0);
+        }
         auto w = torch::tensor(window, torch::kLong).view({nK, bs}).to(m->device);
         logits = m->model->forward(w, 0, nullptr).select(1, bs - 1);
       }

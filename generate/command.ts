@@ -12,6 +12,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CheckpointError } from "../checkpoint/mod.ts";
 import { VocabSizeMismatchError } from "../dataset/tokenizer.ts";
+import { DeviceError, parseDevice } from "../ffi/device.ts";
 import { generate, PromptError } from "./generate.ts";
 import { score } from "./score.ts";
 
@@ -35,8 +36,18 @@ function positive(value: string): number {
   return n;
 }
 
+function deviceArg(value: string): string {
+  try {
+    parseDevice(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
+}
+
 function usageError(e: unknown): boolean {
-  return e instanceof CheckpointError || e instanceof PromptError || e instanceof VocabSizeMismatchError;
+  return e instanceof CheckpointError || e instanceof PromptError || e instanceof VocabSizeMismatchError ||
+    e instanceof DeviceError;
 }
 
 /**
@@ -63,7 +74,14 @@ export function sampleCommand(): Command {
     .option("--max-new-tokens <m>", "tokens to generate at most per sample", atLeast(1), 3000)
     .option("--seed <s>", "random seed", int, 1337)
     .option("--batch <b>", "samples per batch (memory grows with it)", atLeast(1), 16)
-    .addOption(new Option("--device <device>", "where to run").choices(["cpu", "cuda"]).default("cpu"))
+    .option("--device <device>", "where to run: cpu, cuda or cuda:N", deviceArg, "cpu")
+    .addOption(
+      new Option("--dtype <dtype>", "autocast dtype (bfloat16/float16 need cuda for speed)").choices([
+        "float32",
+        "bfloat16",
+        "float16",
+      ]).default("float32"),
+    )
     .addHelpText(
       "after",
       `
@@ -86,6 +104,7 @@ Examples:
           seed: o.seed,
           batch: o.batch,
           device: o.device,
+          dtype: o.dtype,
           onProgress: (done, total, tps) =>
             console.error(`sampled ${done}/${total} (${Math.round(tps)} tokens/s)`),
         });
@@ -109,7 +128,10 @@ export function scoreCommand(): Command {
     .description('print {"file","tokens","loss"} per CIF: mean next-token cross-entropy under the model')
     .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
     .argument("<files...>", "CIF files")
-    .addOption(new Option("--device <device>", "where to run").choices(["cpu", "cuda"]).default("cpu"))
+    .option("--device <device>", "where to run: cpu, cuda or cuda:N", deviceArg, "cpu")
+    .addOption(
+      new Option("--dtype <dtype>", "autocast dtype").choices(["float32", "bfloat16", "float16"]).default("float32"),
+    )
     .addHelpText(
       "after",
       `
@@ -119,7 +141,7 @@ Examples:
     )
     .action(async (files: string[], o, cmd: Command) => {
       try {
-        await score(o.ckpt, files, { device: o.device, onResult: (r) => console.log(JSON.stringify(r)) });
+        await score(o.ckpt, files, { device: o.device, dtype: o.dtype, onResult: (r) => console.log(JSON.stringify(r)) });
       } catch (e) {
         if (usageError(e) || e instanceof Deno.errors.NotFound) {
           cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });

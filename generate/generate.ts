@@ -12,6 +12,7 @@ import {
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
+import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi/device.ts";
 import { makePrompt, PromptError, promptText } from "./prompt.ts";
 export { PromptError };
 import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
@@ -53,6 +54,8 @@ export interface GenerateResult {
   tokens: number[];
   tokens_per_s: number;
   seconds: number;
+  /** Where it ran: device, libtorch and CUDA versions, the GPU. */
+  device_info: DeviceInfo;
 }
 
 /**
@@ -119,6 +122,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   };
   const promptText = await resolvePrompt(options.prompt, options.spacegroup);
   const runtime = loadLibrary();
+  checkDevice(settings.device, runtime);
+  checkDtype(settings.device, settings.dtype);
   const ckptPath = await resolveCheckpointPath(options.ckpt);
   const ckptBytes = await Deno.readFile(ckptPath);
   const ckptSha = await sha256Hex(ckptBytes);
@@ -158,7 +163,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
   }
   const seconds = (performance.now() - t0) / 1000;
-  const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds };
+  const deviceInfo = describeDevice(settings.device, runtime);
+  const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds, device_info: deviceInfo };
   const manifest = {
     stage: "generate",
     abi_version: ABI_VERSION,
@@ -176,6 +182,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       cpu_kernels: runtime.cpu_kernels,
       threads: runtime.num_threads,
     },
+    device: deviceInfo,
     samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
     new_tokens: newTokens,
     seconds,

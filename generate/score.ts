@@ -6,6 +6,7 @@
  */
 import { loadModel, readCheckpoint, resolveCheckpointPath } from "../checkpoint/mod.ts";
 import { loadLibrary, type Model } from "../ffi/mod.ts";
+import { checkDevice, checkDtype } from "../ffi/device.ts";
 import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
 
 /** One scored file: a line of `crystallm score`. */
@@ -75,8 +76,10 @@ export async function scoreIds(
 
 /** Options for {@linkcode score}. */
 export interface ScoreOptions {
-  /** @default {"cpu"} */
+  /** `cpu`, `cuda` or `cuda:N`. @default {"cpu"} */
   device?: string;
+  /** Autocast dtype. @default {"float32"} */
+  dtype?: "float32" | "bfloat16" | "float16";
   /** Receives each result as soon as it is ready (the CLI prints JSON lines). */
   onResult?: (result: ScoreResult) => void;
 }
@@ -102,12 +105,13 @@ export async function score(
   files: string[],
   options: ScoreOptions = {},
 ): Promise<ScoreResult[]> {
-  loadLibrary();
+  checkDevice(options.device ?? "cpu", loadLibrary());
+  checkDtype(options.device ?? "cpu", options.dtype);
   const path = await resolveCheckpointPath(ckpt);
   const checkpoint = await readCheckpoint(path);
   assertVocabSize(checkpoint.model_args.vocab_size, { source: path });
   const tok = loadTokenizer();
-  using model = loadModel(checkpoint, { device: options.device ?? "cpu", onNotice: () => {}, source: path });
+  using model = loadModel(checkpoint, { device: options.device ?? "cpu", dtype: options.dtype, onNotice: () => {}, source: path });
   const results: ScoreResult[] = [];
   for (const file of files) {
     const ids = tok.encode(await Deno.readTextFile(file));

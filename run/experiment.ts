@@ -65,6 +65,8 @@ export interface SampleSpec {
   seed: number;
   batch: number;
   device: string;
+  /** Autocast dtype for sampling (`bfloat16` on CUDA). */
+  dtype?: "float32" | "bfloat16" | "float16";
 }
 
 /** A parsed, defaulted experiment. */
@@ -76,6 +78,13 @@ export interface ExperimentSpec {
   /** Prompts: `data_Na2Cl2\n`, or a composition (`Na2Cl2`, `Na2Cl2 Fm-3m` with a space group). */
   prompts: string[];
   sample: SampleSpec;
+  /**
+   * Where every stage runs unless a model's `train.device` or `sample.device` says
+   * otherwise (`--set device=cuda`); absent means each section's own default (cpu).
+   */
+  device?: string;
+  /** Autocast dtype for training and sampling unless a section sets its own. */
+  dtype?: "float32" | "bfloat16" | "float16";
   evaluate: { symprec: number; novelty_against: string | null };
   /** Metrics kept in the snapshot (names from summary.csv), per model × prompt and macro. */
   snapshot: { metrics: string[]; macro: string[] };
@@ -134,10 +143,14 @@ const TOP_KEYS = [
   "evaluate",
   "snapshot",
   "profiles",
+  "device",
+  "dtype",
 ];
 const DATASET_KEYS = ["sources", "tokens", "subset", "val_fraction", "seed", "dedupe", "symmetrize"];
 const SUBSET_KEYS = ["in", "n_train", "n_val", "min_len", "seed", "allow_fewer"];
-const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures"]);
+const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures", "dtype"]);
+const DEVICE_RE = /^(cpu|cuda(:\d+)?)$/;
+const DTYPES = ["float32", "bfloat16", "float16"];
 const MODEL_KEYS = ["checkpoint", "train"];
 
 function checkKeys(obj: unknown, allowed: string[] | null, where: string, problems: string[]): Record<string, unknown> {
@@ -320,7 +333,19 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
       slugs.set(slug, p);
     }
   }
-  const sample = { ...SAMPLE_DEFAULTS, ...checkKeys(top.sample, SAMPLE_KEYS, "sample", problems) } as SampleSpec;
+  const sampleRaw = checkKeys(top.sample, SAMPLE_KEYS, "sample", problems);
+  if (top.device !== undefined && (typeof top.device !== "string" || !DEVICE_RE.test(top.device))) {
+    problems.push(`device must be cpu, cuda or cuda:N, got ${JSON.stringify(top.device)}`);
+  }
+  if (top.dtype !== undefined && !DTYPES.includes(top.dtype as string)) {
+    problems.push(`dtype must be one of ${DTYPES.join(", ")}, got ${JSON.stringify(top.dtype)}`);
+  }
+  const sample = {
+    ...SAMPLE_DEFAULTS,
+    ...(top.device === undefined ? {} : { device: top.device }),
+    ...(top.dtype === undefined ? {} : { dtype: top.dtype }),
+    ...sampleRaw,
+  } as SampleSpec;
   checkNumber(problems, "sample.n", sample.n, "int>=1");
   checkNumber(problems, "sample.top_k", sample.top_k, "int>=0");
   checkNumber(problems, "sample.temperature", sample.temperature, ">0");
@@ -334,8 +359,11 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
       sample.temperatures.forEach((t, i) => checkNumber(problems, `sample.temperatures[${i}]`, t, ">0"));
     }
   }
-  if (typeof sample.device !== "string" || !/^(cpu|cuda(:\d+)?)$/.test(sample.device)) {
-    problems.push(`sample.device must be cpu or cuda, got ${JSON.stringify(sample.device)}`);
+  if (sampleRaw.device !== undefined && (typeof sample.device !== "string" || !DEVICE_RE.test(sample.device))) {
+    problems.push(`sample.device must be cpu, cuda or cuda:N, got ${JSON.stringify(sample.device)}`);
+  }
+  if (sampleRaw.dtype !== undefined && !DTYPES.includes(sample.dtype as string)) {
+    problems.push(`sample.dtype must be one of ${DTYPES.join(", ")}, got ${JSON.stringify(sample.dtype)}`);
   }
   const ev = checkKeys(top.evaluate, ["symprec", "novelty_against"], "evaluate", problems);
   if (ev.symprec !== undefined) checkNumber(problems, "evaluate.symprec", ev.symprec, ">0");
@@ -357,6 +385,8 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     models,
     prompts: prompts as string[],
     sample,
+    ...(top.device === undefined ? {} : { device: top.device as string }),
+    ...(top.dtype === undefined ? {} : { dtype: top.dtype as ExperimentSpec["dtype"] }),
     evaluate: {
       symprec: (ev.symprec as number) ?? 0.1,
       novelty_against: (ev.novelty_against as string) ?? null,

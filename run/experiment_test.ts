@@ -47,3 +47,21 @@ Deno.test("experiment prompts go through upstream's get_prompt (generate/prompt.
   assert.ok(promptText("Na2Cl2 Fm-3m").endsWith("\n_symmetry_space_group_name_H-M Fm-3m\n"));
   assert.equal(promptSlug("data_Na2Cl2\n"), "Na2Cl2");
 });
+
+Deno.test("--set device=… and dtype=… reach sampling; a bad device is refused naming the file", () => {
+  const { spec } = loadExperiment("nacl10", { root: REPO_ROOT, sets: ["device=cuda:1", "dtype=bfloat16"] });
+  assert.equal(spec.device, "cuda:1");
+  assert.equal(spec.dtype, "bfloat16");
+  assert.equal(spec.sample.device, "cuda:1");
+  assert.equal(spec.sample.dtype, "bfloat16");
+  // a section's own setting wins over the experiment-wide one
+  const own = loadExperiment("nacl10", { root: REPO_ROOT, sets: ["device=cuda", "sample.device=cpu"] }).spec;
+  assert.equal(own.sample.device, "cpu");
+  // absent: nothing changes (CPU runs keep their stage fingerprints)
+  const plain = loadExperiment("nacl10", { root: REPO_ROOT }).spec;
+  assert.equal(plain.device, undefined);
+  assert.equal(plain.sample.device, "cpu");
+  assert.throws(() => loadExperiment("nacl10", { root: REPO_ROOT, sets: ["device=gpu"] }), (e: Error) =>
+    e instanceof ExperimentError && /nacl10\.yaml: device must be cpu, cuda or cuda:N, got "gpu"/.test(e.message));
+  assert.throws(() => loadExperiment("nacl10", { root: REPO_ROOT, sets: ["dtype=fp8"] }), /dtype must be one of/);
+});

@@ -370,6 +370,9 @@ async function runLocked(
     } else cfg.dataset = repoPath(cfg.dataset as string, root);
     const trainDir = join(dir, "train", name);
     cfg.out_dir = trainDir;
+    // the experiment's device/dtype (`--set device=cuda`) unless the model sets its own
+    if (spec.device !== undefined && cfg.device === undefined) cfg.device = spec.device;
+    if (spec.dtype !== undefined && cfg.dtype === undefined) cfg.dtype = spec.dtype;
     const inputs: Record<string, string> = { train_bin: join(cfg.dataset as string, "train.bin"), val_bin: join(cfg.dataset as string, "val.bin") };
     if (initPath) inputs.init_checkpoint = initPath;
     const params = { ...cfg, out_dir: undefined, dataset: undefined, init_from: from };
@@ -379,7 +382,7 @@ async function runLocked(
       if (!r.checkpoint) {
         throw new RunError(`train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`);
       }
-      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode };
+      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode, device: r.device_info };
     }, stageOpts);
     note(res);
     const ck = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
@@ -418,8 +421,9 @@ async function runLocked(
             seed: spec.sample.seed,
             batch: spec.sample.batch,
             device: spec.sample.device,
+            ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
           });
-          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256 };
+          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256, device: r.device_info };
         }, stageOpts);
         note(s);
         // an evaluation refuses samples from a checkpoint other than the one training recorded

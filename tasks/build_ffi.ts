@@ -19,7 +19,7 @@
 const FFI_DIR = new URL("../ffi/", import.meta.url).pathname;
 const BUILD_DIR = `${FFI_DIR}build`;
 const LIB_NAME = Deno.build.os === "darwin" ? "libcrystallm.dylib" : "libcrystallm.so";
-const SOURCES = ["model.cpp", "crystallm.h", "kernels.cpp", "kernels.h", "CMakeLists.txt"];
+const SOURCES = ["model.cpp", "crystallm.h", "compat.h", "kernels.cpp", "kernels.h", "CMakeLists.txt"];
 
 /** Where libtorch was found. */
 export interface LibtorchLocation {

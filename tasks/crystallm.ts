@@ -77,6 +77,7 @@ const USAGE_ERRORS = new Set([
   "TokenFileError",
   "SourceError",
   "CifSyntaxError",
+  "DeviceError",
 ]);
 
 /**

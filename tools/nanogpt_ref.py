@@ -8,7 +8,13 @@ Usage:
   python3 tools/nanogpt_ref.py logits CKPT < ids.json > logits.f32   # ids.json: [[...], ...]
   python3 tools/nanogpt_ref.py bench-train --n_layer 4 --n_head 4 --n_embd 256 --block_size 256 --batch_size 8 --iters 10
   python3 tools/nanogpt_ref.py bench-sample CKPT --num_samples 2 --max_new_tokens 100
+  # GPU reference of bench/gpu_check.ts: nanoGPT's CUDA settings (bf16 autocast, TF32,
+  # flash attention through F.scaled_dot_product_attention, fused AdamW, torch.compile)
+  python3 tools/nanogpt_ref.py bench-train --device cuda --dtype bfloat16 --flash --fused [--compile] ...
+  python3 tools/nanogpt_ref.py bench-sample CKPT --device cuda --dtype bfloat16 < prompt.json
 """
+import contextlib
+import inspect
 import argparse
 import json
 import math
@@ -19,6 +25,9 @@ import time
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
+
+# nanoGPT's flash path (torch >= 2.0): F.scaled_dot_product_attention(is_causal=True)
+FLASH = False
 
 
 class LayerNorm(nn.Module):
@@ -48,6 +57,9 @@ class CausalSelfAttention(nn.Module):
         k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
         q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
         v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        if FLASH:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=0.0, is_causal=True)
+            return self.resid_dropout(self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C)))
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
         att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
         att = self.attn_dropout(F.softmax(att, dim=-1))
@@ -118,7 +130,7 @@ class GPT(nn.Module):
             loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
         return logits, loss
 
-    def configure_optimizers(self, weight_decay, learning_rate, betas):
+    def configure_optimizers(self, weight_decay, learning_rate, betas, fused=False):
         # upstream 8e81a86: decay Linear weights, not biases / LayerNorm / Embedding
         decay, no_decay = set(), set()
         for mn, m in self.named_modules():
@@ -136,7 +148,9 @@ class GPT(nn.Module):
             {"params": [pd[pn] for pn in sorted(list(decay))], "weight_decay": weight_decay},
             {"params": [pd[pn] for pn in sorted(list(no_decay))], "weight_decay": 0.0},
         ]
-        return torch.optim.AdamW(groups, lr=learning_rate, betas=betas)
+        # fused=True exists from torch 2.0 (CUDA tensors only)
+        extra = {"fused": True} if fused and "fused" in inspect.signature(torch.optim.AdamW).parameters else {}
+        return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, **extra)
 
     @torch.no_grad()
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None, stop_id=None):
@@ -160,7 +174,10 @@ class GPT(nn.Module):
 
 
 def load(path):
-    ckpt = torch.load(path, map_location="cpu")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except TypeError:  # torch < 1.13 has no weights_only
+        ckpt = torch.load(path, map_location="cpu")
     model = GPT(ckpt["model_args"])
     sd = {k[len("_orig_mod."):] if k.startswith("_orig_mod.") else k: v for k, v in ckpt["model"].items()}
     model.load_state_dict(sd)  # strict, as upstream
@@ -177,6 +194,11 @@ def main():
     p.add_argument("mode", choices=["logits", "bench-train", "bench-sample"])
     p.add_argument("ckpt", nargs="?")
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    p.add_argument("--flash", action="store_true", help="attention through F.scaled_dot_product_attention")
+    p.add_argument("--fused", action="store_true", help="torch.optim.AdamW(fused=True)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
     for k, v in dict(n_layer=4, n_head=4, n_embd=256, block_size=256, batch_size=8, iters=10, vocab_size=371,
                      num_samples=2, max_new_tokens=100, top_k=10, seed=1337).items():
         p.add_argument("--" + k, type=int, default=v)
@@ -184,6 +206,25 @@ def main():
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    global FLASH
+    FLASH = a.flash and hasattr(F, "scaled_dot_product_attention")  # torch >= 2.0
+    cuda = a.device.startswith("cuda")
+    if cuda:
+        torch.backends.cuda.matmul.allow_tf32 = True  # as upstream's train.py / sample.py
+        torch.backends.cudnn.allow_tf32 = True
+    ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[a.dtype]
+    ctx = contextlib.nullcontext() if a.dtype == "float32" else torch.autocast(
+        device_type="cuda" if cuda else "cpu", dtype=ptdtype)
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
+    def gpu_mem():
+        if not cuda:
+            return {}
+        return {"peak_allocated_mib": torch.cuda.max_memory_allocated() / 2**20,
+                "peak_reserved_mib": torch.cuda.max_memory_reserved() / 2**20}
     if a.mode == "logits":
         model, _ = load(a.ckpt)
         ids = torch.tensor(json.load(sys.stdin), dtype=torch.long)
@@ -193,38 +234,67 @@ def main():
     elif a.mode == "bench-train":
         c = dict(n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd, block_size=a.block_size,
                  vocab_size=a.vocab_size, bias=True, dropout=0.0)
-        model = GPT(c)
+        model = GPT(c).to(a.device)
         model.train()
-        opt = model.configure_optimizers(0.1, 1e-3, (0.9, 0.95))
+        opt = model.configure_optimizers(0.1, 1e-3, (0.9, 0.95), fused=a.fused)
+        fwd = torch.compile(model) if a.compile else model
+        scaler = torch.cuda.amp.GradScaler(enabled=(a.dtype == "float16")) if cuda else None
         data = torch.randint(0, a.vocab_size, (a.batch_size * (a.block_size + 1) * 4,))
 
         def step():
             ix = torch.randint(len(data) - a.block_size - 1, (a.batch_size,))
             x = torch.stack([data[i:i + a.block_size] for i in ix])
             y = torch.stack([data[i + 1:i + 1 + a.block_size] for i in ix])
-            _, loss = model(x, y)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            if cuda:  # nanoGPT's get_batch: pinned memory, asynchronous copy
+                x = x.pin_memory().to(a.device, non_blocking=True)
+                y = y.pin_memory().to(a.device, non_blocking=True)
+            with ctx:
+                _, loss = fwd(x, y)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(opt)
+                scaler.update()
+            else:
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
             opt.zero_grad(set_to_none=True)
+            return loss
 
-        step()  # warm-up
+        t_warm = time.time()
+        for _ in range(3 if a.compile else 2):  # warm-up (and compilation)
+            step()
+        sync()
+        warm = time.time() - t_warm
         t0 = time.time()
         for _ in range(a.iters):
-            step()
+            loss = step()
+        loss = loss.item()  # nothing is read back before this (no per-step sync)
         dt = time.time() - t0
         print(json.dumps({"tokens_per_s": a.iters * a.batch_size * a.block_size / dt, "seconds": dt,
+                          "warmup_seconds": warm, "last_loss": loss, "torch": torch.__version__,
+                          "compile": a.compile, "flash": FLASH, "fused": bool(opt.defaults.get("fused")), "dtype": a.dtype,
+                          "batch_size": a.batch_size, **gpu_mem(),
                           "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads()}))
     else:
         model, _ = load(a.ckpt)
-        prompt = torch.tensor([json.loads(sys.stdin.read())], dtype=torch.long)
+        model.to(a.device)
+        prompt = torch.tensor([json.loads(sys.stdin.read())], dtype=torch.long, device=a.device)
+        with ctx:
+            model.generate(prompt, 5, top_k=a.top_k or None)  # warm-up
+        sync()
         total = 0
         t0 = time.time()
         for _ in range(a.num_samples):
-            out = model.generate(prompt, a.max_new_tokens, top_k=a.top_k or None)
+            with ctx:
+                out = model.generate(prompt, a.max_new_tokens, top_k=a.top_k or None)
             total += out.size(1) - prompt.size(1)
+        sync()
         dt = time.time() - t0
-        print(json.dumps({"tokens_per_s": total / dt, "tokens": total, "seconds": dt,
+        print(json.dumps({"tokens_per_s": total / dt, "tokens": total, "seconds": dt, "torch": torch.__version__,
+                          "dtype": a.dtype, **gpu_mem(),
                           "peak_rss_mb": peak_rss_mb(), "threads": torch.get_num_threads()}))
 
 

@@ -16,6 +16,7 @@ import {
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, createModel, loadLibrary, type Model, type RuntimeInfo } from "../ffi/mod.ts";
+import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi/device.ts";
 import { readMetaPkl } from "../dataset/meta_pkl.ts";
 import { stringify as stringifyYaml } from "yaml";
 import { learningRate, type TrainConfig, TrainConfigError, type TrainMode, trainMode } from "./config.ts";
@@ -42,6 +43,8 @@ export interface TrainResult {
   checkpoint: { path: string; sha256: string; iter_num: number } | null;
   /** Mean training throughput. */
   tokens_per_s: number;
+  /** Where it ran: device, libtorch and CUDA versions, the GPU. */
+  device_info: DeviceInfo;
 }
 
 /** Options for {@linkcode train}. */
@@ -164,6 +167,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const mode = trainMode(config);
   const started = new Date();
   const runtime: RuntimeInfo = loadLibrary(config.num_threads > 0 ? { numThreads: config.num_threads } : {});
+  checkDevice(config.device, runtime);
+  checkDtype(config.device, config.dtype);
   if (!config.dataset) throw new TrainConfigError("The 'dataset' option is required and cannot be empty");
   const dataDir = config.dataset.replace(/\/+$/, "");
   const trainData = await readTokens(`${dataDir}/train.bin`);
@@ -340,10 +345,31 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     let trainSeconds = 0;
     let trainTokens = 0;
     const t0 = performance.now();
+    // On CUDA a step reads nothing back, so the host runs ahead of the GPU; losses are read
+    // in one copy at log and eval intervals and at the end, and their rows written then.
+    const deferred = config.device.startsWith("cuda");
+    let pending: { iteration: number; lr: number; val_loss: number | null }[] = [];
+    let pendingT0 = 0;
+    const flush = async (): Promise<TrainLogRow | undefined> => {
+      if (pending.length === 0) return undefined;
+      const stats = await model.flushTrainStats(pending.length);
+      const dt = (performance.now() - pendingT0) / 1000 / pending.length;
+      trainSeconds += dt * pending.length;
+      trainTokens += tokensPerIter * pending.length;
+      let row: TrainLogRow | undefined;
+      pending.forEach((p, i) => {
+        row = { ...p, train_loss: stats[i].loss, tokens_per_s: tokensPerIter / dt };
+        rows.push(row);
+        csvLines.push(csvRow(row));
+      });
+      pending = [];
+      return row;
+    };
     while (true) {
       const lr = learningRate(iterNum, config);
       let valLoss: number | null = null;
       if (iterNum % config.eval_interval === 0) {
+        await flush();
         let losses: Record<string, number> | null = null;
         if (config.validate) {
           losses = await estimateLoss(iterNum);
@@ -357,8 +383,21 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       }
       if (iterNum === 0 && config.eval_only) break;
 
+      if (deferred && pending.length === 0) pendingT0 = performance.now();
       const rand = rngFor(config.seed, 1, iterNum);
       for (let m = 0; m < micro; m++) getBatch(trainData.tokens, B, T, rand, x, y, m * B * T);
+      if (deferred) {
+        await model.trainStepAsync(x, y, { micro, B, T, lr, grad_clip: config.grad_clip });
+        pending.push({ iteration: iterNum, lr, val_loss: valLoss });
+        const last = iterNum % config.log_interval === 0 || iterNum + 1 > config.max_iters ? await flush() : undefined;
+        if (last && !bar) {
+          log(`iter ${iterNum}: loss ${last.train_loss.toFixed(4)}, ${Math.round(last.tokens_per_s)} tokens/s`);
+        }
+        bar?.increment(1, last ? { loss: last.train_loss.toFixed(4), tps: Math.round(last.tokens_per_s) } : {});
+        iterNum++;
+        if (iterNum > config.max_iters) break;
+        continue;
+      }
       const s0 = performance.now();
       const { loss } = await model.trainStep(x, y, { micro, B, T, lr, grad_clip: config.grad_clip });
       const dt = (performance.now() - s0) / 1000;
@@ -396,6 +435,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     await flushLog();
 
     const tokensPerS = trainSeconds > 0 ? trainTokens / trainSeconds : 0;
+    const deviceInfo = describeDevice(config.device, runtime);
     const manifest = {
       stage: "train",
       mode,
@@ -416,6 +456,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
         cxx11_abi: runtime.cxx11_abi,
       },
       device: config.device,
+      device_info: deviceInfo,
       dtype: config.dtype,
       seeds: { seed: config.seed, batch_stream: "splitmix64(seed, iteration)" },
       timings: {
@@ -440,6 +481,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       log: rows,
       checkpoint: lastCkpt,
       tokens_per_s: tokensPerS,
+      device_info: deviceInfo,
     };
   } finally {
     model.dispose();

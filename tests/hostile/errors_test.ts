@@ -120,8 +120,8 @@ Deno.test("expected failures print one line; an unexpected one adds --debug's st
     })(),
     fn: async () => {
       await expectOutcome(box, ["sample", "--ckpt", join(REPO_ROOT, "fixtures", "base"), "--prompt", "NaCl", "--n", "1", "--out", join(box.out, "s"), "--device", "cuda"], {
-        code: 1,
-        matches: [/^error: .*no CUDA.*use --device cpu/m],
+        code: 2,
+        matches: [/^error: Cannot use --device cuda: .*CPU-only.*or use --device cpu$/m],
       });
     },
   });
