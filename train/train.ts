@@ -53,6 +53,11 @@ export interface TrainOptions {
   progress?: boolean;
   /** Line-by-line log output (upstream's "iter N: loss …"). @default {console.error} */
   log?: (line: string) => void;
+  /**
+   * Read losses back only at log/eval intervals and at the end, so the host never waits for
+   * the device between steps. @default {true on CUDA, false on CPU}
+   */
+  deferStats?: boolean;
 }
 
 /** Raised when the data cannot train the configured model (exit code 1 in the CLI). */
@@ -347,7 +352,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     const t0 = performance.now();
     // On CUDA a step reads nothing back, so the host runs ahead of the GPU; losses are read
     // in one copy at log and eval intervals and at the end, and their rows written then.
-    const deferred = config.device.startsWith("cuda");
+    const deferred = options.deferStats ?? config.device.startsWith("cuda");
     let pending: { iteration: number; lr: number; val_loss: number | null }[] = [];
     let pendingT0 = 0;
     const flush = async (): Promise<TrainLogRow | undefined> => {
@@ -360,9 +365,17 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       pending.forEach((p, i) => {
         row = { ...p, train_loss: stats[i].loss, tokens_per_s: tokensPerIter / dt };
         rows.push(row);
-        csvLines.push(csvRow(row));
+        pendingRows.push(csvRow(row));
       });
       pending = [];
+      await flushLog();
+      const bad = rows.slice(-stats.length).find((r) => !Number.isFinite(r.train_loss));
+      if (bad) {
+        throw new TrainDataError(
+          `Training stopped at iteration ${bad.iteration}: the loss is ${bad.train_loss}; no checkpoint was saved ` +
+            `from this state (an earlier one, if any, is kept). Lower learning_rate or check the data`,
+        );
+      }
       return row;
     };
     while (true) {

@@ -140,3 +140,24 @@ Deno.test("train() explains a larger block_size and a too-small dataset", opts, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("train() with deferred loss reads (the CUDA path) writes the same losses, log and checkpoint", opts, async () => {
+  const a = await Deno.makeTempDir(), b = await Deno.makeTempDir();
+  try {
+    const extra = { max_iters: 25, log_interval: 7 };
+    const now = await train(tiny(a, extra), quiet);
+    const later = await train(tiny(b, extra), { ...quiet, deferStats: true });
+    assert.deepEqual(later.log.map((r) => [r.iteration, r.train_loss, r.val_loss]), now.log.map((r) => [r.iteration, r.train_loss, r.val_loss]));
+    const csv = async (d: string) =>
+      (await Deno.readTextFile(`${d}/train_log.csv`)).trim().split("\n").map((l) => l.split(",").slice(0, 4).join());
+    assert.equal((await csv(b)).length, 27); // header + iterations 0..25
+    assert.deepEqual(await csv(b), await csv(a));
+    // the files differ in out_dir (config); the weights and optimizer state do not
+    const [ca, cb] = [await readCheckpoint(now.checkpoint!.path), await readCheckpoint(later.checkpoint!.path)];
+    assert.equal(cb.iter_num, ca.iter_num);
+    for (const [name, t] of ca.model) assert.deepEqual(cb.model.get(name)!.data, t.data, name);
+  } finally {
+    await Deno.remove(a, { recursive: true });
+    await Deno.remove(b, { recursive: true });
+  }
+});
