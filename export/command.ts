@@ -31,6 +31,8 @@ export function exportCommand(): Command {
     .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
     .requiredOption("--out <file>", "the .onnx file to write")
     .option("--opset <n>", `ONNX opset (${MIN_OPSET}..${MAX_OPSET})`, opsetArg, 17)
+    // a nested command does not inherit the program's exit handling: usage mistakes exit 2
+    .exitOverride((err) => Deno.exit(err.exitCode === 0 ? 0 : 2))
     .addHelpText(
       "after",
       `
