@@ -27,6 +27,11 @@ export interface ModelSpec {
    * `dataset` defaults to the experiment's dataset stage.
    */
   train?: Record<string, unknown>;
+  /**
+   * The sampling engine: `libtorch` (default), or `onnx` (the checkpoint is exported with
+   * `crystallm export onnx` and sampled with onnxruntime-node, on the CPU).
+   */
+  engine?: "libtorch" | "onnx";
 }
 
 /** The dataset stage: build a token directory, or use one. */
@@ -122,7 +127,7 @@ const DATASET_KEYS = ["sources", "tokens", "subset", "val_fraction", "seed", "de
 const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures", "dtype"]);
 const DEVICE_RE = /^(cpu|cuda(:\d+)?)$/;
 const DTYPES = ["float32", "bfloat16", "float16"];
-const MODEL_KEYS = ["checkpoint", "train"];
+const MODEL_KEYS = ["checkpoint", "train", "engine"];
 
 function checkKeys(obj: unknown, allowed: string[], where: string, file: string): Record<string, unknown> {
   if (obj === null || obj === undefined) return {};
@@ -204,6 +209,9 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     const spec = checkKeys(m, MODEL_KEYS, `models.${name}`, file) as ModelSpec;
     if (!spec.checkpoint === !spec.train) {
       throw new ExperimentError(`${file}: models.${name} needs exactly one of checkpoint, train`);
+    }
+    if (spec.engine !== undefined && spec.engine !== "libtorch" && spec.engine !== "onnx") {
+      throw new ExperimentError(`${file}: models.${name}.engine must be libtorch or onnx, got ${JSON.stringify(spec.engine)}`);
     }
     models[name] = spec;
   }

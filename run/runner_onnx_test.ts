@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ExperimentError, resolveExperiment } from "./experiment.ts";
+import { runExperiment } from "./runner.ts";
+import { hashFile } from "./fingerprint.ts";
+
+const TINY = new URL("../../shared/oracle/model/ckpt_tiny.pt", import.meta.url).pathname;
+
+Deno.test("engine: onnx runs an export stage and samples the exported model with onnxruntime (files, model hash, checkpoint hash)", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const spec = resolveExperiment({
+      experiment: "onnx_engine",
+      models: { tiny: { checkpoint: TINY, engine: "onnx" } },
+      prompts: ["data_Na2Cl2\n"],
+      sample: { n: 3, max_new_tokens: 40, top_k: 5, seed: 3 },
+    }, "onnx_engine.yaml");
+    assert.equal(spec.models.tiny.engine, "onnx");
+    const r = await runExperiment(spec, { outRoot: out, log: () => {} });
+    const raw = join(r.dir, "sample", "tiny", "Na2Cl2", "t1", "raw");
+    const sampled = JSON.parse(await Deno.readTextFile(join(raw, "manifest.json")));
+    assert.equal(sampled.params.engine, "onnx");
+    assert.equal(sampled.outputs.checkpoint_sha256, await hashFile(TINY));
+    assert.equal(sampled.inputs.model.sha256, await hashFile(join(r.dir, "export", "tiny", "model.onnx")));
+    const files = [...Deno.readDirSync(raw)].map((e) => e.name).filter((n) => n.endsWith(".cif"));
+    assert.equal(files.length, 3);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("engine: anything but libtorch or onnx is refused naming the file and key", () => {
+  assert.throws(
+    () =>
+      resolveExperiment({ models: { a: { checkpoint: "x", engine: "tvm" } }, prompts: ["NaCl"] }, "bad.yaml"),
+    (e: Error) =>
+      e instanceof ExperimentError && /bad\.yaml: models\.a\.engine must be libtorch or onnx/.test(e.message),
+  );
+});
