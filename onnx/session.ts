@@ -85,9 +85,15 @@ export class OnnxDecoder {
       checkpoint_sha256: meta.get(META.checkpoint_sha256) ?? "",
       iter_num: meta.has(META.iter_num) ? Number(meta.get(META.iter_num)) : null,
     };
+    const threads = Number(Deno.env.get("CRYSTALLM_NUM_THREADS") ?? 0);
     const session = await ort.InferenceSession.create(bytes, {
       graphOptimizationLevel: "all",
       executionProviders: ["cpu"],
+      ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+      // worker threads sleep between operators instead of spinning (libtorch's engine runs with
+      // OMP_WAIT_POLICY=PASSIVE too): decode steps are short, and on a busy machine spinning
+      // threads cost several times the work (measured: 8.4 s against 2.1 s for 16 × 300 tokens)
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
     });
     return new OnnxDecoder(info, session);
   }
