@@ -129,6 +129,7 @@ Deno.test("onnx engine: score agrees with the libtorch engine within 1e-4", opts
     0,
     5,
   );
+  let worst = 0;
   for (const ckpt of [TINY, BASE]) {
     using model = loadModel(await readCheckpoint(ckpt), { onNotice: () => {} });
     await withExport(ckpt, async (decoder) => {
@@ -138,9 +139,11 @@ Deno.test("onnx engine: score agrees with the libtorch engine within 1e-4", opts
         const b = await scoreIdsOnnx(decoder, ids);
         assert.equal(b.predicted, a.predicted);
         assert.ok(Math.abs(a.loss - b.loss) < 1e-4, `${ckpt}: loss ${a.loss} vs ${b.loss}`);
+        worst = Math.max(worst, Math.abs(a.loss - b.loss));
       }
     });
   }
+  console.log(`max |Δloss| onnx vs libtorch over 10 scores: ${worst.toExponential(2)}`);
 });
 
 Deno.test("sample/score --engine onnx: files, manifest with engine and model hash, and one-line errors", async () => {
