@@ -1,26 +1,26 @@
 /**
  * The GPT decoder of a checkpoint as an ONNX graph with a KV cache, named as Hugging Face
  * Optimum names its GPT-2 exports (`input_ids`, `position_ids`, `past_key_values.{i}.key`,
- * `logits`, `present.{i}.key`, …), built as plain `onnx.ModelProto` objects of `onnx-proto`.
+ * `logits`, `present.{i}.key`, …), built as plain ModelProto objects (./onnx_proto.ts).
  *
  * @module
  */
-import onnxProto from "onnx-proto";
 import type { Checkpoint, ModelArgs } from "../checkpoint/mod.ts";
+import {
+  AttributeType,
+  DataType,
+  type IAttributeProto,
+  type IModelProto,
+  type INodeProto,
+  type ITensorProto,
+  type IValueInfoProto,
+} from "./onnx_proto.ts";
+export { decodeModel, encodeModel } from "./onnx_proto.ts";
 
-const { onnx } = onnxProto;
-type INodeProto = onnxProto.onnx.INodeProto;
-type ITensorProto = onnxProto.onnx.ITensorProto;
-type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
-type IAttributeProto = onnxProto.onnx.IAttributeProto;
-type IModelProto = onnxProto.onnx.IModelProto;
-
-/** Data types of ONNX's TensorProto. */
-export const FLOAT = onnx.TensorProto.DataType.FLOAT;
+/** float32 element type of ONNX's TensorProto. */
+export const FLOAT = DataType.FLOAT;
 /** int64 element type. */
-export const INT64 = onnx.TensorProto.DataType.INT64;
-/** bool element type. */
-export const BOOL = onnx.TensorProto.DataType.BOOL;
+export const INT64 = DataType.INT64;
 
 /** Lowest opset that has `LayerNormalization`; the highest this exporter has been checked at. */
 export const MIN_OPSET = 17;
@@ -65,9 +65,9 @@ function scalarFloat(name: string, value: number): ITensorProto {
 }
 
 function attr(name: string, value: number | number[]): IAttributeProto {
-  if (Array.isArray(value)) return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: value };
-  if (Number.isInteger(value)) return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
-  return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+  if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
+  if (Number.isInteger(value)) return { name, type: AttributeType.INT, i: value };
+  return { name, type: AttributeType.FLOAT, f: value };
 }
 
 /** Appends nodes with unique output names. */
@@ -111,7 +111,7 @@ class GraphBuilder {
  *
  * @param ckpt The checkpoint (weights as float32).
  * @param options Opset and metadata.
- * @returns The model as an `onnx.IModelProto` object (encode with `onnx.ModelProto.encode`).
+ * @returns The model (write it with {@linkcode encodeModel}).
  * @throws {RangeError} For an opset outside {@linkcode MIN_OPSET}…{@linkcode MAX_OPSET}, or
  *   a state dict without the tensors the architecture needs.
  */
@@ -252,26 +252,4 @@ export function buildDecoderModel(ckpt: Checkpoint, options: DecoderModelOptions
     graph,
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };
-}
-
-/**
- * Encode a model as ONNX protobuf bytes.
- *
- * @param model The model object.
- * @returns The `.onnx` file's bytes.
- */
-export function encodeModel(model: IModelProto): Uint8Array {
-  const b = onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a plain view, not a node Buffer
-}
-
-/**
- * Decode ONNX protobuf bytes.
- *
- * @param bytes A `.onnx` file's bytes.
- * @returns The decoded model (int64 fields as numbers, bytes as Uint8Array).
- */
-export function decodeModel(bytes: Uint8Array): IModelProto {
-  const m = onnx.ModelProto.decode(bytes);
-  return onnx.ModelProto.toObject(m, { longs: Number, defaults: false }) as IModelProto;
 }
