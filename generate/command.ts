@@ -47,7 +47,21 @@ function deviceArg(value: string): string {
 
 function usageError(e: unknown): boolean {
   return e instanceof CheckpointError || e instanceof PromptError || e instanceof VocabSizeMismatchError ||
-    e instanceof DeviceError;
+    e instanceof DeviceError || (e instanceof Error && e.name === "OnnxModelError");
+}
+
+const engineOption = () =>
+  new Option("--engine <engine>", "libtorch (--ckpt) or onnx (--model, from crystallm export onnx)")
+    .choices(["libtorch", "onnx"]).default("libtorch");
+
+/** The model argument the engine needs: --ckpt for libtorch, --model for onnx (CPU, float32). */
+function checkEngineArgs(o: { engine: string; ckpt?: string; model?: string; device?: string; dtype?: string }, cmd: Command) {
+  if (o.engine === "onnx") {
+    if (!o.model) cmd.error("error: --engine onnx needs --model <model.onnx> (write one with crystallm export onnx)", { exitCode: 2 });
+    if (o.device !== "cpu" || o.dtype !== "float32") {
+      cmd.error("error: --engine onnx runs on the CPU in float32: drop --device/--dtype", { exitCode: 2 });
+    }
+  } else if (!o.ckpt) cmd.error("error: required option '--ckpt <path>' not specified", { exitCode: 2 });
 }
 
 /**
@@ -58,7 +72,9 @@ function usageError(e: unknown): boolean {
 export function sampleCommand(): Command {
   return new Command("sample")
     .description("sample CIFs from a checkpoint (batched, KV cache; sample k is fixed by --seed and k)")
-    .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
+    .option("--ckpt <path>", "ckpt.pt or a run directory holding it (libtorch engine)")
+    .addOption(engineOption())
+    .option("--model <file>", "model.onnx written by crystallm export onnx (--engine onnx)")
     .requiredOption(
       "--prompt <text>",
       "prompt: $'data_Na2Cl2\\n' as it is, a composition (Na2Cl2, BaTiO3 → data_Ba1Ti1O3), 'Na2Cl2 Fm-3m', or FILE:path",
@@ -91,7 +107,27 @@ Examples:
   $ crystallm sample --ckpt out/tiny --prompt BaTiO3 --spacegroup Pm-3m --n 8 --out out/batio3`,
     )
     .action(async (o, cmd: Command) => {
+      checkEngineArgs(o, cmd);
       try {
+        const common = {
+          prompt: o.prompt,
+          spacegroup: o.spacegroup,
+          out: o.out,
+          num_samples: o.n,
+          top_k: o.topK,
+          temperature: o.temperature,
+          max_new_tokens: o.maxNewTokens,
+          seed: o.seed,
+          batch: o.batch,
+          onProgress: (done: number, total: number, tps: number) =>
+            console.error(`sampled ${done}/${total} (${Math.round(tps)} tokens/s)`),
+        };
+        if (o.engine === "onnx") {
+          const { generateOnnx } = await import("./onnx_engine.ts");
+          const r = await generateOnnx({ ...common, model: o.model });
+          console.log(JSON.stringify({ out: o.out, samples: r.files.length, tokens_per_s: Math.round(r.tokens_per_s) }));
+          return;
+        }
         const r = await generate({
           ckpt: o.ckpt,
           prompt: o.prompt,
@@ -126,7 +162,9 @@ Examples:
 export function scoreCommand(): Command {
   return new Command("score")
     .description('print {"file","tokens","loss"} per CIF: mean next-token cross-entropy under the model')
-    .requiredOption("--ckpt <path>", "ckpt.pt or a run directory holding it")
+    .option("--ckpt <path>", "ckpt.pt or a run directory holding it (libtorch engine)")
+    .addOption(engineOption())
+    .option("--model <file>", "model.onnx written by crystallm export onnx (--engine onnx)")
     .argument("<files...>", "CIF files")
     .option("--device <device>", "where to run: cpu, cuda or cuda:N", deviceArg, "cpu")
     .addOption(
@@ -140,7 +178,13 @@ Examples:
   $ crystallm score --ckpt out/tiny/ckpt.pt out/samples/*.cif`,
     )
     .action(async (files: string[], o, cmd: Command) => {
+      checkEngineArgs(o, cmd);
       try {
+        if (o.engine === "onnx") {
+          const { scoreOnnx } = await import("./onnx_engine.ts");
+          await scoreOnnx(o.model, files, (r) => console.log(JSON.stringify(r)));
+          return;
+        }
         await score(o.ckpt, files, { device: o.device, dtype: o.dtype, onResult: (r) => console.log(JSON.stringify(r)) });
       } catch (e) {
         if (usageError(e) || e instanceof Deno.errors.NotFound) {

@@ -167,6 +167,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds, device_info: deviceInfo };
   const manifest = {
     stage: "generate",
+    engine: "libtorch",
     abi_version: ABI_VERSION,
     checkpoint: { path: ckptPath, sha256: ckptSha, iter_num: ckpt.iter_num, model_args: ckpt.model_args },
     prompt: promptText,

@@ -30,6 +30,11 @@ export interface ModelSpec {
    * `dataset` defaults to the experiment's dataset stage.
    */
   train?: Record<string, unknown>;
+  /**
+   * The sampling engine: `libtorch` (default), or `onnx` (the checkpoint is exported with
+   * `crystallm export onnx` and sampled with onnxruntime-node, on the CPU).
+   */
+  engine?: "libtorch" | "onnx";
 }
 
 /** The dataset stage: build a token directory, or use one. */
@@ -151,7 +156,7 @@ const SUBSET_KEYS = ["in", "n_train", "n_val", "min_len", "seed", "allow_fewer"]
 const SAMPLE_KEYS = Object.keys(SAMPLE_DEFAULTS).concat(["temperatures", "dtype"]);
 const DEVICE_RE = /^(cpu|cuda(:\d+)?)$/;
 const DTYPES = ["float32", "bfloat16", "float16"];
-const MODEL_KEYS = ["checkpoint", "train"];
+const MODEL_KEYS = ["checkpoint", "train", "engine"];
 
 function checkKeys(obj: unknown, allowed: string[] | null, where: string, problems: string[]): Record<string, unknown> {
   if (obj === null || obj === undefined) return {};
@@ -309,6 +314,9 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
       problems.push(`models.${name}.checkpoint must be a path`);
     }
     if (spec.train) problems.push(...trainProblems(name, spec.train, Object.keys(modelsRaw)));
+    if (spec.engine !== undefined && spec.engine !== "libtorch" && spec.engine !== "onnx") {
+      problems.push(`models.${name}.engine must be libtorch or onnx, got ${JSON.stringify(spec.engine)}`);
+    }
     models[name] = spec;
   }
   if (Object.keys(modelsRaw).length === 0) problems.push("models is empty");

@@ -395,6 +395,26 @@ async function runLocked(
     checkpoints[name] = { path: ck.path, sha256: ck.sha256 };
   }
 
+  // --- export (models sampled with engine: onnx) ----------------------------
+  const onnxModels: Record<string, string> = {};
+  for (const model of Object.keys(spec.models)) {
+    if (spec.models[model].engine !== "onnx") continue;
+    const ck = checkpoints[model];
+    const exportDir = join(dir, "export", model);
+    note(
+      await runStage(`export/${model}`, exportDir, {
+        params: { format: "onnx", opset: 17 },
+        inputs: { checkpoint: ck.path },
+        code: ["export", "checkpoint", "pickle"],
+      }, async (out) => {
+        const { exportOnnx } = await import("../export/onnx_export.ts");
+        const r = await exportOnnx({ ckpt: ck.path, out: join(out, "model.onnx") });
+        return { model: r.out, sha256: r.sha256, checkpoint_sha256: r.checkpoint_sha256 };
+      }, stageOpts),
+    );
+    onnxModels[model] = join(exportDir, "model.onnx");
+  }
+
   // --- sample → postprocess → evaluate ------------------------------------
   const temps = spec.sample.temperatures ?? [null];
   const cells: Parameters<typeof summarize>[0] = [];
@@ -404,12 +424,36 @@ async function runLocked(
         const temperature = temp ?? spec.sample.temperature;
         const base = join(dir, "sample", model, promptSlug(prompt), `t${temperature}`);
         const ck = checkpoints[model];
-        const sampleParams = { ...spec.sample, temperatures: undefined, temperature, prompt: promptText(prompt) };
+        const onnx = onnxModels[model];
+        const sampleParams = {
+          ...spec.sample,
+          temperatures: undefined,
+          temperature,
+          prompt: promptText(prompt),
+          ...(onnx ? { engine: "onnx", device: "cpu", dtype: undefined } : {}),
+        };
         const s = await runStage(`sample/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "raw"), {
           params: sampleParams,
-          inputs: { checkpoint: ck.path },
-          code: ["generate", "ffi", "checkpoint", "pickle", "dataset"],
+          inputs: { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
+          code: ["generate", "ffi", "checkpoint", "pickle", "dataset", ...(onnx ? ["onnx", "export"] : [])],
         }, async (out) => {
+          if (onnx) {
+            const { generateOnnx } = await import("../generate/onnx_engine.ts");
+            const r = await generateOnnx({
+              model: onnx,
+              prompt: promptText(prompt),
+              out,
+              num_samples: spec.sample.n,
+              max_new_tokens: spec.sample.max_new_tokens,
+              temperature,
+              top_k: spec.sample.top_k,
+              seed: spec.sample.seed,
+              batch: spec.sample.batch,
+            });
+            // the checkpoint the exported graph was made from, as its metadata records it
+            const meta = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+            return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: meta.checkpoint.sha256, engine: "onnx", device: r.device_info };
+          }
           const r = await generate({
             ckpt: ck.path,
             prompt: promptText(prompt),

@@ -1,0 +1,183 @@
+/**
+ * `sample --engine onnx` and `score --engine onnx`: the same files, manifest and results as
+ * the libtorch engine, from a model written by `crystallm export onnx`, with no libtorch.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "../checkpoint/mod.ts";
+import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
+import { OnnxDecoder, ORT_VERSION } from "../onnx/session.ts";
+import { sampleOnnx } from "../onnx/generate.ts";
+import { scoreChunks, type ScoreResult } from "./score.ts";
+import { type GenerateOptions, type GenerateResult, resolvePrompt } from "./generate.ts";
+import type { DeviceInfo } from "../ffi/device.ts";
+
+/** Options of {@linkcode generateOnnx}: the libtorch engine's, with `model` for `ckpt`. */
+export type OnnxGenerateOptions = Omit<GenerateOptions, "ckpt" | "device" | "dtype"> & {
+  /** The `.onnx` file. */
+  model: string;
+};
+
+/** The ONNX engine runs on the CPU, without libtorch (`libtorch: ""`). */
+function deviceInfo(): DeviceInfo {
+  return { device: "cpu", libtorch: "", cuda_runtime: "", cuda_driver_supports: null, gpu: null };
+}
+
+/**
+ * Sample CIFs with the ONNX engine: `sample_<k>.cif` and `manifest.json` as
+ * {@link generate} writes them, plus `engine: "onnx"` and the model file's hash.
+ *
+ * @param options Model, prompt, output and sampling settings.
+ * @returns File names, token counts and throughput.
+ * @throws {PromptError} For an unreadable or empty prompt.
+ * @throws {OnnxModelError} For a file that is not an exported decoder.
+ */
+export async function generateOnnx(options: OnnxGenerateOptions): Promise<GenerateResult> {
+  const n = options.num_samples ?? 1;
+  const batch = Math.max(1, options.batch ?? 16);
+  const settings = {
+    num_samples: n,
+    max_new_tokens: options.max_new_tokens ?? 3000,
+    temperature: options.temperature ?? 0.8,
+    top_k: options.top_k ?? 10,
+    seed: options.seed ?? 1337,
+    batch,
+    device: "cpu",
+    dtype: "float32",
+  };
+  const promptText = await resolvePrompt(options.prompt, options.spacegroup);
+  const decoder = await OnnxDecoder.open(options.model);
+  try {
+    const info = decoder.info;
+    assertVocabSize(info.model_args.vocab_size, { source: options.model });
+    const tok = loadTokenizer();
+    const prompt = tok.encode(promptText);
+    const stopId = tok.tokenToId("\n");
+    if (stopId === undefined) throw new Error("Tokenizer has no newline token");
+    await Deno.mkdir(options.out, { recursive: true });
+    const files: string[] = [];
+    const tokens: number[] = [];
+    let newTokens = 0;
+    const t0 = performance.now();
+    for (let start = 0; start < n; start += batch) {
+      const size = Math.min(batch, n - start);
+      const outs = await sampleOnnx(decoder, prompt, size, {
+        seed: settings.seed,
+        max_new_tokens: settings.max_new_tokens,
+        temperature: settings.temperature,
+        top_k: settings.top_k,
+        stop_id: stopId,
+        first_index: start,
+      });
+      for (let i = 0; i < size; i++) {
+        const name = `sample_${start + i + 1}.cif`;
+        await writeFileAtomic(
+          `${options.out}/${name}`,
+          new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])),
+        );
+        files.push(name);
+        tokens.push(outs[i].length);
+        newTokens += outs[i].length;
+      }
+      options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const result: GenerateResult = {
+      files,
+      tokens,
+      tokens_per_s: newTokens / seconds,
+      seconds,
+      device_info: deviceInfo(),
+    };
+    const manifest = {
+      stage: "generate",
+      engine: "onnx",
+      model: { path: info.path, sha256: info.sha256, opset: info.opset },
+      checkpoint: { sha256: info.checkpoint_sha256, iter_num: info.iter_num, model_args: info.model_args },
+      prompt: promptText,
+      prompt_tokens: prompt.length,
+      settings: {
+        ...settings,
+        stop: "two consecutive newline tokens",
+        sample_stream: "xoshiro256**(seed, k-1)",
+      },
+      onnxruntime: { version: ORT_VERSION, package: "onnxruntime-node" },
+      device: result.device_info,
+      samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
+      new_tokens: newTokens,
+      seconds,
+      tokens_per_s: result.tokens_per_s,
+    };
+    await writeFileAtomic(
+      `${options.out}/manifest.json`,
+      new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
+    );
+    return result;
+  } finally {
+    await decoder.release();
+  }
+}
+
+/**
+ * Mean next-token loss of a token sequence under the ONNX decoder, chunked as
+ * {@link scoreIds} chunks it.
+ *
+ * @param decoder The decoder.
+ * @param ids Token ids.
+ * @returns Mean loss over all predicted tokens, and their count.
+ */
+export async function scoreIdsOnnx(
+  decoder: OnnxDecoder,
+  ids: ArrayLike<number>,
+): Promise<{ loss: number; predicted: number }> {
+  const { block_size: bs, vocab_size: V } = decoder.info.model_args;
+  let sum = 0;
+  let count = 0;
+  for (const [a, b] of scoreChunks(ids.length, bs)) {
+    const T = b - a - 1;
+    const x = Array.from({ length: T }, (_, t) => ids[a + t]);
+    const { logits } = await decoder.step(x, 1, T, decoder.emptyCache(1));
+    for (let t = 0; t < T; t++) {
+      // cross-entropy in float64: logsumexp − logit of the target
+      const row = logits.subarray(t * V, (t + 1) * V);
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) max = Math.max(max, row[i]);
+      let s = 0;
+      for (let i = 0; i < V; i++) s += Math.exp(row[i] - max);
+      sum += Math.log(s) + max - row[ids[a + t + 1]];
+    }
+    count += T;
+  }
+  return { loss: count > 0 ? sum / count : NaN, predicted: count };
+}
+
+/**
+ * Score CIF files with the ONNX engine (as {@link score}).
+ *
+ * @param model The `.onnx` file.
+ * @param files CIF files.
+ * @param onResult Receives each result as soon as it is ready.
+ * @returns One result per file, in order.
+ */
+export async function scoreOnnx(
+  model: string,
+  files: string[],
+  onResult?: (result: ScoreResult) => void,
+): Promise<ScoreResult[]> {
+  const decoder = await OnnxDecoder.open(model);
+  try {
+    assertVocabSize(decoder.info.model_args.vocab_size, { source: model });
+    const tok = loadTokenizer();
+    const results: ScoreResult[] = [];
+    for (const file of files) {
+      const ids = tok.encode(await Deno.readTextFile(file));
+      const { loss } = await scoreIdsOnnx(decoder, ids);
+      const r = { file, tokens: ids.length, loss };
+      onResult?.(r);
+      results.push(r);
+    }
+    return results;
+  } finally {
+    await decoder.release();
+  }
+}
