@@ -17,7 +17,7 @@ import { loadTrainingSet, novelty, type NoveltyMetrics, type TrainingSet } from 
 import type { Structure } from "../cif/structure.ts";
 
 export type { Structure };
-import { loadTokenizer } from "../dataset/tokenizer.ts";
+import { encodeCif } from "../dataset/tokenizer.ts";
 import { extractSpaceGroupSymbol, replaceSymmetryOperators } from "../postprocess/postprocess.ts";
 import { errorText, ParsedCif, PyError } from "./_parse.ts";
 import { bondLengthReasonablenessScore } from "./bond_length_reasonableness_score.ts";
@@ -241,7 +241,7 @@ function evaluateParsed(
   row.gen_len = attempt(
     "gen_len",
     errors,
-    () => loadTokenizer().encode(cif, { unknownChars: "drop" }).length,
+    () => encodeCif(cif, { kind: "generated" }).ids.length,
   );
   row.is_valid = countedValid(cif, row, p, options);
   if (row.parse_ok) row.error = errors.join("; ");
