@@ -243,7 +243,7 @@ function evaluateParsed(
     errors,
     () => encodeCif(cif, { kind: "generated" }).ids.length,
   );
-  row.is_valid = countedValid(cif, row, p, options);
+  row.is_valid = countedValid(cif, row, p, options, errors);
   if (row.parse_ok) row.error = errors.join("; ");
   return { row, structure };
 }
@@ -252,7 +252,13 @@ function evaluateParsed(
  * `bin/evaluate_cifs.py`'s `eval_cif` for one CIF: any exception (or an insensible cell) means
  * no row, so not valid; the checks run on the CIF after its own `replace_symmetry_operators`.
  */
-function countedValid(cif: string, row: EvalRow, p: ParsedCif, options: EvaluateCifOptions): boolean {
+function countedValid(
+  cif: string,
+  row: EvalRow,
+  p: ParsedCif,
+  options: EvaluateCifOptions,
+  errors: string[],
+): boolean {
   try {
     if (!isSensible(cif, options)) return false;
     const symbol = extractSpaceGroupSymbol(cif);
@@ -267,6 +273,14 @@ function countedValid(cif: string, row: EvalRow, p: ParsedCif, options: Evaluate
     const score = same ? row.bond_length_score : bondLengthReasonablenessScore(q);
     if (score === null) return false;
     impliedVolume(replaced);
+    if (!/_cell_volume\s+[.0-9]+/.test(replaced)) {
+      // pymatgen's checks need no volume, but evaluate_cifs.py reads it and drops the CIF
+      errors.push(
+        "is_valid: no _cell_volume, so bin/evaluate_cifs.py drops this CIF (not counted valid; " +
+          "upstream's is_valid checks alone need no volume)",
+      );
+      return false;
+    }
     extractNumericProperty(replaced, "_cell_volume");
     extractDataFormula(replaced);
     // is_valid(cif): formula, multiplicity, bond score, space group, in that order
