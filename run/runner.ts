@@ -356,6 +356,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
           rows: readEvalCsv(join(evalDir, "eval.csv")),
           n_unique: evalMetrics?.n_unique_valid,
           uniqueness_method: evalMetrics?.uniqueness_method,
+          upstream: evalMetrics?.upstream_evaluate_cifs ?? null,
         });
       }
     }
