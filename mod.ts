@@ -6,7 +6,7 @@
  * ```ts
  * import { cif, dataset } from "./mod.ts";
  * import assert from "node:assert/strict";
- * const ids = dataset.loadTokenizer().encode("data_Na2Cl2\n");
+ * const { ids } = dataset.encodeCif("data_Na2Cl2\n", { kind: "prompt" });
  * assert.equal(dataset.loadTokenizer().decode(ids), "data_Na2Cl2\n");
  * assert.equal(cif.Composition.parse("Na2Cl2").reducedFormula, "NaCl");
  * ```

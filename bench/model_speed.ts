@@ -22,11 +22,11 @@
 import { checkpointFromModel, writeCheckpoint } from "../checkpoint/mod.ts";
 import { createModel, loadLibrary } from "../ffi/mod.ts";
 import { buildFfi } from "../tasks/build_ffi.ts";
+import { pythonCommand } from "../tests/python.ts";
 
 // the environment as the user started us: loadLibrary() sets OMP_WAIT_POLICY=PASSIVE in
 // this process, and children must not inherit that unless the user asked for it
 const USER_ENV = Deno.env.toObject();
-const PYTHON = Deno.env.get("CRYSTALLM_PYTHON") ?? "/usr/bin/python3";
 const REF = new URL("../tools/nanogpt_ref.py", import.meta.url).pathname;
 const THREADS = Number(Deno.env.get("CRYSTALLM_NUM_THREADS") ?? navigator.hardwareConcurrency);
 const TRAIN = { n_layer: 4, n_head: 4, n_embd: 256, block_size: 256, vocab_size: 371, batch_size: 8 };
@@ -93,7 +93,8 @@ async function child(args: string[], env: Record<string, string> = {}): Promise<
     env: { ...USER_ENV, ...env },
   } as const;
   const cmd = args[0] === "python"
-    ? new Deno.Command(PYTHON, { args: [REF, ...args.slice(1), "--threads", String(THREADS)], ...io })
+    // a timing reference compares no numbers: it runs with the CPU's own kernels, as ours do
+    ? pythonCommand([REF, ...args.slice(1), "--threads", String(THREADS)], { ...io, pinned: false })
     : new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", new URL(import.meta.url).pathname, ...args],
       ...io,

@@ -27,6 +27,12 @@ export interface CifInfo {
 /**
  * Summarise one CIF file (never throws: failures are reported in `error`).
  *
+ * As pymatgen's `Structure.from_str`, degenerate and extreme cells (a length of 0.1 or
+ * 2,000 Å, an angle of 0° or 179°) still parse: `ok` is true and the formula is reported. The
+ * space group comes from the spglib port; where spglib finds none (or, for a cell with a 0°
+ * angle, where pymatgen's spglib crashes), `sg_number` and `sg_symbol` are null and `error`
+ * says why.
+ *
  * @param file Path of the CIF.
  * @param symprec Symmetry tolerance in Å.
  * @returns The summary row.
@@ -43,25 +49,33 @@ export function cifInfo(file: string, symprec = 0.1): CifInfo {
     sg_number: null,
     sg_symbol: null,
   };
+  let s;
   try {
-    const s = structureFromCif(readText(file), { file, spaceGroupOps: spaceGroupOpsForCif, strict: true });
-    const comp = s.composition;
-    row.reduced_formula = comp.reducedFormula;
-    row.formula = comp.formula;
-    row.n_sites = s.length;
-    row.volume = s.volume;
+    s = structureFromCif(readText(file), { file, spaceGroupOps: spaceGroupOpsForCif });
+  } catch (e) {
+    row.error = e instanceof Error ? e.message : String(e);
+    return row;
+  }
+  const comp = s.composition;
+  row.reduced_formula = comp.reducedFormula;
+  row.formula = comp.formula;
+  row.n_sites = s.length;
+  row.volume = Number.isFinite(s.volume) ? s.volume : null;
+  row.ok = true;
+  try {
     const sg = spaceGroupOf(s, { symprec });
     row.sg_number = sg.number;
     row.sg_symbol = sg.symbol;
-    row.ok = true;
   } catch (e) {
-    row.error = e instanceof Error ? e.message : String(e);
+    row.error = `${file}: no space group: ${e instanceof Error ? e.message : String(e)}`;
   }
   return row;
 }
 
 const symprecOption = () =>
-  new Option("--symprec <angstrom>", "symmetry tolerance (CrystaLLM uses 0.1)").default(0.1).argParser(parseFloat);
+  new Option("--symprec <angstrom>", "symmetry tolerance (CrystaLLM uses 0.1)").default(0.1).argParser(
+    parseFloat,
+  );
 
 /** The `cif` command group. */
 export function cifCommand(): Command {
@@ -72,10 +86,13 @@ export function cifCommand(): Command {
     .argument("<paths...>", "CIF files or directories of *.cif")
     .addOption(symprecOption())
     .option("--json", "one JSON object per line", false)
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Examples:
   $ deno task crystallm cif info fixtures/nacl10 --json
-  $ deno task crystallm cif info structure.cif --symprec 0.01`)
+  $ deno task crystallm cif info structure.cif --symprec 0.01`,
+    )
     .action((paths: string[], opts: { symprec: number; json: boolean }) => {
       let files: string[];
       try {
@@ -89,9 +106,11 @@ Examples:
         if (!row.ok) failed++;
         if (opts.json) console.log(JSON.stringify(row));
         else if (row.ok) {
-          console.log(
-            `${f}\t${row.reduced_formula}\t${row.n_sites} sites\t${row.volume!.toFixed(4)} Å³\t${row.sg_symbol} (${row.sg_number})`,
-          );
+          const volume = row.volume === null ? "NaN" : row.volume.toFixed(4);
+          const sg = row.sg_number === null
+            ? `no space group (${row.error})`
+            : `${row.sg_symbol} (${row.sg_number})`;
+          console.log(`${f}\t${row.reduced_formula}\t${row.n_sites} sites\t${volume} Å³\t${sg}`);
         } else console.log(`${f}\tERROR\t${row.error}`);
       }
       if (!opts.json && files!.length > 1) console.error(`${files!.length - failed}/${files!.length} parsed`);
@@ -102,10 +121,13 @@ Examples:
     .argument("<paths...>", "CIF files or directories of *.cif")
     .requiredOption("--out <dir>", "output directory")
     .addOption(symprecOption())
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Examples:
   $ deno task crystallm cif symmetrize raw_cifs/ --out sym_cifs/
-  $ deno task crystallm cif symmetrize a.cif b.cif --out sym/ --symprec 0.01`)
+  $ deno task crystallm cif symmetrize a.cif b.cif --out sym/ --symprec 0.01`,
+    )
     .action((paths: string[], opts: { out: string; symprec: number }) => {
       let files: string[];
       try {

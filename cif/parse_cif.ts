@@ -275,7 +275,10 @@ export function parseCif(text: string, file = "<string>"): CifDocument {
       i += 2;
       continue;
     }
-    throw new CifSyntaxError(`Value "${t.text.slice(0, 30)}" without a tag`, file, t.line, t.col);
+    // pymatgen's CifBlock skips such a value with a warning ("Possible issue in cif file"): an
+    // unquoted `P 1` reads as `P`, the `1` is dropped
+    block.warnings.push(`${file}:${t.line}:${t.col}: value "${t.text.slice(0, 30)}" without a tag is skipped`);
+    i++;
   }
   if (blocks.length === 0) throw new CifSyntaxError("No data_ block found", file, 1);
   return { file, blocks };

@@ -84,3 +84,12 @@ Deno.test("parseCif() errors name the file and line", async (t) => {
     });
   }
 });
+
+Deno.test("parseCif() skips a value without a tag with a warning, as pymatgen's CifBlock does", () => {
+  // an unquoted H-M symbol with a space: pymatgen reads "P" and warns about "1"
+  const doc = parseCif("data_x\n_symmetry_space_group_name_H-M P 1\n_cell_length_a 4.0\n", "u.cif");
+  const block = doc.blocks[0];
+  assert.equal(block.text("_symmetry_space_group_name_H-M"), "P");
+  assert.equal(block.text("_cell_length_a"), "4.0");
+  assert.deepEqual(block.warnings, ['u.cif:2:34: value "1" without a tag is skipped']);
+});

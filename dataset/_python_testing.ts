@@ -1,21 +1,15 @@
 /**
- * Test helper: run Debian's `/usr/bin/python3` (pickle, numpy) on a script. Tests only.
+ * Test helper: run Debian's `/usr/bin/python3` (pickle, numpy) on a script. Tests only; the
+ * child starts through `tests/python.ts`, with its CPU dispatch pinned.
  *
  * @module
  */
+import { hasPython, PYTHON, runPython as runReference } from "../tests/python.ts";
 
-/** The Python used for round-trip tests; override with `CRYSTALLM_PYTHON`. */
-export const PYTHON: string = Deno.env.get("CRYSTALLM_PYTHON") ?? "/usr/bin/python3";
+export { PYTHON };
 
 /** True when {@linkcode PYTHON} runs and imports numpy. */
-export const HAS_PYTHON: boolean = (() => {
-  try {
-    return new Deno.Command(PYTHON, { args: ["-c", "import numpy, pickle"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+export const HAS_PYTHON: boolean = hasPython(["numpy", "pickle"]);
 if (!HAS_PYTHON) console.warn(`${PYTHON} with numpy not found: Python round-trip tests skipped`);
 
 /**
@@ -27,12 +21,5 @@ if (!HAS_PYTHON) console.warn(`${PYTHON} with numpy not found: Python round-trip
  * @throws {Error} With Python's stderr when it fails.
  */
 export async function runPython(script: string, args: string[] = []): Promise<string> {
-  const out = await new Deno.Command(PYTHON, {
-    args: ["-c", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  if (!out.success) throw new Error(`Python failed: ${new TextDecoder().decode(out.stderr)}`);
-  return new TextDecoder().decode(out.stdout);
+  return new TextDecoder().decode(await runReference(["-c", script, ...args]));
 }

@@ -333,17 +333,42 @@ function pyStrip(s: string): string {
 }
 
 /**
- * Tokenizer input for one preprocessed CIF and its ids: {@linkcode filterCifLines}
- * then `encode`, as `bin/tokenize_cifs.py` does for each CIF.
+ * What a text is, which decides how upstream turns it into ids:
+ * - `"cif"`: a whole CIF, as `bin/tokenize_cifs.py` tokenizes training data
+ *   ({@linkcode filterCifLines} first);
+ * - `"prompt"`: a prompt, as `bin/sample.py` encodes it (the text as given);
+ * - `"generated"`: a generated CIF as `bin/evaluate_cifs.py` counts its length
+ *   (`tokenize_cif` on the text as given; characters no token matches are skipped).
+ */
+export type CifTextKind = "cif" | "prompt" | "generated";
+
+/**
+ * The one way CIF text becomes token ids: `data tokenize`, `data build`, `score`, `sample`
+ * prompts and `evaluate`'s generated length all call this.
  *
- * @param cif A preprocessed CIF.
- * @param options Tokenizer and encode options.
+ * @param text The text.
+ * @param options `kind` (default `"cif"`), the tokenizer and encode options.
  * @returns Ids, `<unk>` count and dropped characters.
+ * @example A CIF's pymatgen comment is filtered out, a prompt is taken as it is
+ * ```ts
+ * import { encodeCif } from "./tokenizer.ts";
+ * import assert from "node:assert/strict";
+ * const cif = "# generated using pymatgen\ndata_Na1Cl1\n";
+ * assert.deepEqual(encodeCif(cif).ids, encodeCif("data_Na1Cl1\n\n").ids);
+ * assert.deepEqual(encodeCif("data_Na1Cl1\n", { kind: "prompt" }).ids, [124, 54, 90, 5, 90, 142]);
+ * ```
  */
 export function encodeCif(
-  cif: string,
-  options: TokenizeOptions & { tokenizer?: CifTokenizer } = {},
+  text: string,
+  options: TokenizeOptions & { tokenizer?: CifTokenizer; kind?: CifTextKind } = {},
 ): EncodeResult {
-  const tok = options.tokenizer ?? loadTokenizer();
-  return tok.encodeWithStats(filterCifLines(cif), options);
+  const { tokenizer = loadTokenizer(), kind = "cif", ...encodeOptions } = options;
+  switch (kind) {
+    case "cif":
+      return tokenizer.encodeWithStats(filterCifLines(text), encodeOptions);
+    case "prompt":
+      return tokenizer.encodeWithStats(text, encodeOptions);
+    case "generated":
+      return tokenizer.encodeWithStats(text, { ...encodeOptions, unknownChars: "drop" });
+  }
 }

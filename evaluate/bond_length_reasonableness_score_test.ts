@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { postprocessCif } from "../postprocess/postprocess.ts";
 import { readCorpus } from "../tests/corpora.ts";
 import { hasPymatgen } from "../tests/pymatgen.ts";
-import { REPO_ROOT } from "../tests/shared.ts";
+import { jsonLinesReference } from "../tests/python.ts";
 import { bondLengthReasonablenessScore } from "./bond_length_reasonableness_score.ts";
 import { NACL_RAW } from "./_test_cifs.ts";
 
@@ -48,18 +48,13 @@ Deno.test({
         i,
       ) => [`carbon_${i}`, r.cif]),
     ] as [string, string][];
-    const child = new Deno.Command("/usr/bin/python3", {
-      args: [`${REPO_ROOT}/tools/pymatgen_eval_reference.py`, "--bond-only"],
-      stdin: "piped",
-      stdout: "piped",
-    }).spawn();
-    const out = child.output();
-    const w = child.stdin.getWriter();
-    await w.write(
-      new TextEncoder().encode(cifs.map(([id, cif]) => JSON.stringify({ id, cif })).join("\n") + "\n"),
+    const ref = await jsonLinesReference<
+      { bond_length_reasonableness_score: { value?: number; error?: string } }
+    >(
+      "tools/pymatgen_eval_reference.py",
+      cifs.map(([id, cif]) => ({ id, cif })),
+      ["--bond-only"],
     );
-    await w.close();
-    const ref = new TextDecoder().decode((await out).stdout).trim().split("\n").map((l) => JSON.parse(l));
     const diffs: string[] = [];
     cifs.forEach(([id, cif], i) => {
       const theirs = ref[i].bond_length_reasonableness_score;
@@ -69,7 +64,9 @@ Deno.test({
       } catch (e) {
         ours = (e as Error).message;
       }
-      const ok = typeof ours === "number" ? Math.abs(ours - theirs.value) < 1e-9 : theirs.error !== undefined;
+      const ok = typeof ours === "number"
+        ? Math.abs(ours - (theirs.value ?? NaN)) < 1e-9
+        : theirs.error !== undefined;
       if (!ok) diffs.push(`${id}: ours ${ours} | pymatgen ${JSON.stringify(theirs)}`);
     });
     assert.deepEqual(diffs, []);

@@ -99,6 +99,20 @@ export function formatMetrics(m: EvalMetrics): string[] {
         pct(m.n_novel, m.n_unique_greedy ?? 0)
       } of greedy uniques; ${m.n_novel_by_composition} by composition alone [${m.novelty_note}]`,
   );
+  const u = m.upstream_evaluate_cifs;
+  if (u) {
+    const ms = (a: number | null, b: number | null, d: number) =>
+      a === null ? "n/a" : `${a.toFixed(d)} ± ${b!.toFixed(d)}`;
+    lines.push(
+      "as upstream's bin/evaluate_cifs.py counts (one chain per CIF; a step that raises ends it):",
+      `  space group consistent: ${u.space_group_consistent}/${u.n}`,
+      `  atom site multiplicity consistent: ${u.multiplicity_consistent}/${u.n}`,
+      `  avg. bond length reasonableness score: ${ms(u.bond_length_score_mean, u.bond_length_score_std, 4)}`,
+      `  bond lengths reasonable: ${u.bonds_reasonable}/${u.n}`,
+      `  num valid: ${u.valid}/${u.n}`,
+      `  avg. valid generated length: ${ms(u.valid_gen_len_mean, u.valid_gen_len_std, 3)}`,
+    );
+  }
   return lines;
 }
 

@@ -17,7 +17,7 @@ import { loadTrainingSet, novelty, type NoveltyMetrics, type TrainingSet } from 
 import type { Structure } from "../cif/structure.ts";
 
 export type { Structure };
-import { loadTokenizer } from "../dataset/tokenizer.ts";
+import { encodeCif } from "../dataset/tokenizer.ts";
 import { extractSpaceGroupSymbol, replaceSymmetryOperators } from "../postprocess/postprocess.ts";
 import { errorText, ParsedCif, PyError } from "./_parse.ts";
 import { bondLengthReasonablenessScore } from "./bond_length_reasonableness_score.ts";
@@ -180,7 +180,7 @@ export function evaluateCif(cif: string, options: EvaluateCifOptions = {}): Eval
 function evaluateParsed(
   cif: string,
   options: EvaluateCifOptions,
-): { row: EvalRow; structure: Structure | null } {
+): { row: EvalRow; structure: Structure | null; chain: UpstreamChain } {
   const file = options.file ?? "<string>";
   const errors: string[] = [];
   const p = new ParsedCif(cif, file);
@@ -241,41 +241,159 @@ function evaluateParsed(
   row.gen_len = attempt(
     "gen_len",
     errors,
-    () => loadTokenizer().encode(cif, { unknownChars: "drop" }).length,
+    () => encodeCif(cif, { kind: "generated" }).ids.length,
   );
-  row.is_valid = countedValid(cif, row, p, options);
+  const chain = upstreamChain(cif, row, p, options, errors);
+  row.is_valid = chain.is_valid;
   if (row.parse_ok) row.error = errors.join("; ");
-  return { row, structure };
+  return { row, structure, chain };
 }
 
 /**
- * `bin/evaluate_cifs.py`'s `eval_cif` for one CIF: any exception (or an insensible cell) means
- * no row, so not valid; the checks run on the CIF after its own `replace_symmetry_operators`.
+ * Upstream's `eval_cif` chain for one CIF (see {@link UpstreamChain}).
+ *
+ * @param cif CIF text (normally post-processed).
+ * @param options File name, `is_sensible` bounds, bond-score cutoff.
+ * @returns The chain's counters, score and row.
  */
-function countedValid(cif: string, row: EvalRow, p: ParsedCif, options: EvaluateCifOptions): boolean {
+export function evaluateChain(cif: string, options: EvaluateCifOptions = {}): UpstreamChain {
+  return evaluateParsed(cif, options).chain;
+}
+
+/**
+ * What upstream's `bin/evaluate_cifs.py` does with one CIF in `eval_cif`: one chain of steps
+ * (`is_sensible`, tokenize, the H-M symbol, `replace_symmetry_operators`, the multiplicity check,
+ * the space-group check, the bond-length score, the volumes, the data formula, `is_valid`), where
+ * an exception ends the chain, so later counters are not bumped and no row is written.
+ */
+export interface UpstreamChain {
+  /** The multiplicity check was reached and true (upstream's counter was bumped). */
+  multiplicity_consistent: boolean;
+  /** The space-group check was reached and true. */
+  space_group_consistent: boolean;
+  /** The bond-length score, when it was reached and appended. */
+  bond_length_score: number | null;
+  /** The chain got through: upstream writes a row for this CIF. */
+  row: boolean;
+  /** The row's `is_valid` (false without a row). */
+  is_valid: boolean;
+  /** The row's `gen_len` (null without a row). */
+  gen_len: number | null;
+  /** Why the chain stopped (`CIF not sensible`, the exception), or null. */
+  error: string | null;
+}
+
+/**
+ * {@link UpstreamChain} of one CIF; the checks run on the CIF after its own
+ * `replace_symmetry_operators`. Results the row already computed on the same text are reused.
+ */
+function upstreamChain(
+  cif: string,
+  row: EvalRow,
+  p: ParsedCif,
+  options: EvaluateCifOptions,
+  errors: string[],
+): UpstreamChain {
+  const chain: UpstreamChain = {
+    multiplicity_consistent: false,
+    space_group_consistent: false,
+    bond_length_score: null,
+    row: false,
+    is_valid: false,
+    gen_len: null,
+    error: null,
+  };
+  const raise = (e: unknown): UpstreamChain => ({ ...chain, error: brief(e) });
   try {
-    if (!isSensible(cif, options)) return false;
+    if (!isSensible(cif, options)) return raise(new PyError("Exception", "CIF not sensible"));
+    const genLen = row.gen_len ?? encodeCif(cif, { kind: "generated" }).ids.length;
     const symbol = extractSpaceGroupSymbol(cif);
     const replaced = symbol !== "P 1" ? replaceSymmetryOperators(cif, symbol) : cif;
     // usually a post-processed CIF: nothing to replace, so the cached parse is the same text
     const q = replaced === cif ? p : new ParsedCif(replaced, p.file);
     const same = q === p;
-    const multiplicity = same ? row.multiplicity_consistent : isAtomSiteMultiplicityConsistent(q);
-    if (multiplicity === null) return false;
-    const sgConsistent = same ? row.space_group_consistent : isSpaceGroupConsistent(q);
-    if (sgConsistent === null) return false;
-    const score = same ? row.bond_length_score : bondLengthReasonablenessScore(q);
-    if (score === null) return false;
+    const rerun = <T>(name: string, f: () => T): T => {
+      const v = same ? (row as unknown as Record<string, T | null>)[name] : f();
+      if (v === null) throw new PyError("Exception", `${name} raised`);
+      return v;
+    };
+    const multiplicity = rerun("multiplicity_consistent", () => isAtomSiteMultiplicityConsistent(q));
+    chain.multiplicity_consistent = multiplicity;
+    const sgConsistent = rerun("space_group_consistent", () => isSpaceGroupConsistent(q));
+    chain.space_group_consistent = sgConsistent;
+    const score = rerun("bond_length_score", () => bondLengthReasonablenessScore(q));
+    chain.bond_length_score = score;
     impliedVolume(replaced);
+    if (!/_cell_volume\s+[.0-9]+/.test(replaced)) {
+      // pymatgen's checks need no volume, but evaluate_cifs.py reads it and drops the CIF
+      errors.push(
+        "is_valid: no _cell_volume, so bin/evaluate_cifs.py drops this CIF (not counted valid; " +
+          "upstream's is_valid checks alone need no volume)",
+      );
+    }
     extractNumericProperty(replaced, "_cell_volume");
     extractDataFormula(replaced);
     // is_valid(cif): formula, multiplicity, bond score, space group, in that order
-    const formula = same ? row.formula_consistent : isFormulaConsistent(q);
-    if (formula === null) return false;
-    return formula && multiplicity && score >= (options.bondLengthAcceptabilityCutoff ?? 1.0) && sgConsistent;
-  } catch {
-    return false;
+    const formula = rerun("formula_consistent", () => isFormulaConsistent(q));
+    const valid = formula && multiplicity && score >= (options.bondLengthAcceptabilityCutoff ?? 1.0) &&
+      sgConsistent;
+    return { ...chain, row: true, is_valid: valid, gen_len: genLen };
+  } catch (e) {
+    return raise(e);
   }
+}
+
+/** The summary `bin/evaluate_cifs.py` prints, over every CIF given (chain semantics). */
+export interface UpstreamSummary {
+  /** CIFs evaluated. */
+  n: number;
+  /** Space group consistent (counted before any exception). */
+  space_group_consistent: number;
+  /** Atom-site multiplicity consistent (counted before any exception). */
+  multiplicity_consistent: number;
+  /** Mean and population standard deviation (`np.mean`, `np.std`) of the appended bond scores. */
+  bond_length_score_mean: number | null;
+  bond_length_score_std: number | null;
+  /** Bond scores appended. */
+  n_bond_length_score: number;
+  /** Bond scores equal to 1 ("bond lengths reasonable"). */
+  bonds_reasonable: number;
+  /** Rows with `is_valid`. */
+  valid: number;
+  /** Mean and population standard deviation of the valid rows' `gen_len`. */
+  valid_gen_len_mean: number | null;
+  valid_gen_len_std: number | null;
+}
+
+function meanStd(xs: number[]): [number | null, number | null] {
+  if (!xs.length) return [null, null];
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [m, Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / xs.length)];
+}
+
+/**
+ * Upstream's summary over chains.
+ *
+ * @param chains One {@link UpstreamChain} per CIF.
+ * @returns The counts and averages `bin/evaluate_cifs.py` prints.
+ */
+export function upstreamSummary(chains: UpstreamChain[]): UpstreamSummary {
+  const scores = chains.map((c) => c.bond_length_score).filter((x): x is number => x !== null);
+  const validLens = chains.filter((c) => c.row && c.is_valid).map((c) => c.gen_len!);
+  const [sm, ss] = meanStd(scores);
+  const [lm, ls] = meanStd(validLens);
+  return {
+    n: chains.length,
+    space_group_consistent: chains.filter((c) => c.space_group_consistent).length,
+    multiplicity_consistent: chains.filter((c) => c.multiplicity_consistent).length,
+    bond_length_score_mean: sm,
+    bond_length_score_std: ss,
+    n_bond_length_score: scores.length,
+    bonds_reasonable: scores.filter((x) => x === 1).length,
+    valid: validLens.length,
+    valid_gen_len_mean: lm,
+    valid_gen_len_std: ls,
+  };
 }
 
 /** Groups structures that are the same crystal; see {@link EvaluateOptions.matcher}. */
@@ -340,6 +458,11 @@ export interface EvalMetrics extends NoveltyMetrics {
   mean_bond_length_score: number | null;
   /** CIFs that have a bond score. */
   n_bond_length_score: number;
+  /**
+   * What upstream's `bin/evaluate_cifs.py` prints for the same CIFs, with its chain semantics
+   * (set by {@link evaluate}).
+   */
+  upstream_evaluate_cifs?: UpstreamSummary;
 }
 
 /** What {@link evaluate} returns. */
@@ -449,13 +572,16 @@ export function evaluate(dir: string, options: EvaluateOptions = {}): EvaluateRe
   const files = readCifSet(dir);
   const rows: EvalRow[] = [];
   const structures: (Structure | null)[] = [];
+  const chains: UpstreamChain[] = [];
   files.forEach(({ name, text }, i) => {
-    const { row, structure } = evaluateParsed(text, { ...options, file: name });
+    const { row, structure, chain } = evaluateParsed(text, { ...options, file: name });
     rows.push(row);
     structures.push(structure);
+    chains.push(chain);
     options.onProgress?.(i + 1, files.length);
   });
   const metrics = setMetrics(rows, structures, options);
+  metrics.upstream_evaluate_cifs = upstreamSummary(chains);
   if (options.train) {
     const train = typeof options.train === "string" ? loadTrainingSet(options.train) : options.train;
     Object.assign(metrics, novelty(rows, structures, train));

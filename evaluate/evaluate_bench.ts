@@ -14,7 +14,8 @@
 import process from "node:process";
 import { readCorpus } from "../tests/corpora.ts";
 import { hasPymatgen } from "../tests/pymatgen.ts";
-import { REPO_ROOT, sharedPath } from "../tests/shared.ts";
+import { jsonLinesReference } from "../tests/python.ts";
+import { sharedPath } from "../tests/shared.ts";
 import { evaluateCif } from "./evaluate.ts";
 
 interface OracleCase {
@@ -40,19 +41,11 @@ function evalAll(cifs: string[]): { wall: number; cpu: number } {
 
 /** Seconds pymatgen spends on the six checks, summed over the CIFs (timed inside Python). */
 async function pymatgenSeconds(cifs: string[]): Promise<number> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: [`${REPO_ROOT}/tools/pymatgen_eval_reference.py`],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const out = child.output();
-  const w = child.stdin.getWriter();
-  await w.write(
-    new TextEncoder().encode(cifs.map((cif, i) => JSON.stringify({ id: String(i), cif })).join("\n") + "\n"),
+  const lines = await jsonLinesReference<{ seconds: number }>(
+    "tools/pymatgen_eval_reference.py",
+    cifs.map((cif, i) => ({ id: String(i), cif })),
   );
-  await w.close();
-  const lines = new TextDecoder().decode((await out).stdout).trim().split("\n");
-  return lines.map((l) => JSON.parse(l).seconds as number).reduce((a, b) => a + b, 0);
+  return lines.map((l) => l.seconds).reduce((a, b) => a + b, 0);
 }
 
 // one cold pass (JIT and wasm compilation included), then a warm pass

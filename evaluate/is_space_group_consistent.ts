@@ -9,22 +9,35 @@ import { asParsed, type ParsedCif, PyError } from "./_parse.ts";
 import { firstBlockValue } from "./_pymatgen_cif.ts";
 import { anySameTypeOverlap } from "./_spglib_compat.ts";
 
-/** Lengths in [0.5, 1000] Å, at most 200× apart, every face-to-face height ≥ 0.5 Å. */
-function analysableCell(structure: Structure): boolean {
+/**
+ * Cells on which spglib 2.0.2 returns no dataset only after minutes of search (it retries at up
+ * to 20 shrinking tolerances), so they are refused at once with the reason: a volume that is not
+ * a positive finite number, a length above 10,000 Å or axes more than 1,000 times apart, and a
+ * one-atom cell with a lattice vector shorter than `symprec` (the atom overlaps its own image;
+ * pymatgen spends 22 CPU-s there to fail). Everything else, the 0.1 Å, 2,000 Å and 179° cells of
+ * generated CIFs included, is analysed.
+ *
+ * @returns Why the cell is refused, or `undefined` to analyse it.
+ */
+function hopelessCell(structure: Structure, symprec: number): string | undefined {
+  const v = structure.volume;
+  if (!(Number.isFinite(v) && v > 0)) return `cell volume ${v} is not a positive finite number`;
   const abc = structure.lattice.abc;
-  if (!abc.every((x) => x >= 0.5 && x <= 1000) || Math.max(...abc) > 200 * Math.min(...abc)) return false;
-  const [a, b, c] = structure.lattice.matrix;
-  const cross = (
-    u: number[],
-    v: number[],
-  ) => [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
-  const vol = structure.volume;
-  if (!(vol > 0)) return false;
-  for (const [u, v] of [[b, c], [c, a], [a, b]]) {
-    const w = cross(u, v);
-    if (!(vol / Math.hypot(w[0], w[1], w[2]) >= 0.5)) return false;
+  if (Math.max(...abc) > 1e4) return `a cell length above 10,000 Å (${Math.max(...abc)})`;
+  if (Math.max(...abc) > 1000 * Math.min(...abc)) return "cell axes more than 1,000 times apart";
+  if (structure.length === 1) {
+    const [a, b, c] = structure.lattice.matrix;
+    for (let i = -2; i <= 2; i++) {
+      for (let j = -2; j <= 2; j++) {
+        for (let k = -2; k <= 2; k++) {
+          if (!i && !j && !k) continue;
+          const x = [0, 1, 2].map((n) => i * a[n] + j * b[n] + k * c[n]);
+          if (Math.hypot(x[0], x[1], x[2]) < symprec) return "the only atom overlaps its own lattice image";
+        }
+      }
+    }
   }
-  return true;
+  return undefined;
 }
 
 /**
@@ -35,23 +48,16 @@ function analysableCell(structure: Structure): boolean {
  * @param structure The structure.
  * @param symprec Distance tolerance in Å.
  * @returns Number and symbol.
- * @throws {PyError} `TypeError` where spglib gives up; moyo's own failures likewise.
+ * @throws {PyError} `TypeError` where spglib gives up (no dataset, a singular or non-finite cell).
  */
 export function detectSpaceGroup(structure: Structure, symprec = 0.1): SpaceGroupInfo {
   if (anySameTypeOverlap(structure, symprec)) {
     throw new PyError("TypeError", "'NoneType' object is not subscriptable");
   }
-  // moyo-wasm 0.15 can hang on extreme cells (a = 0.2 Å, or 1000–3000 Å beside 0.5–8 Å axes);
-  // spglib itself returns no dataset for long oblique cells (a ≳ 300 Å beside 4 Å axes) and
-  // crashes on tiny ones; a nearly flat cell (β = 0.3°) keeps moyo busy for minutes. So cells
-  // outside upstream's is_sensible length bounds, with axes more than 200 times apart, or thinner
-  // than 0.5 Å between opposite faces are not analysed and fail as spglib's do.
-  if (!analysableCell(structure)) {
-    throw new PyError(
-      "TypeError",
-      "'NoneType' object is not subscriptable (harness: degenerate cell not analysed)",
-    );
-  }
+  // degenerate and extreme cells (a = 0.1 or 2,000 Å, an angle of 5° or 179°) go to the spglib
+  // port as pymatgen hands them to spglib; where spglib finds nothing, so do we
+  const hopeless = hopelessCell(structure, symprec);
+  if (hopeless) throw new PyError("TypeError", `'NoneType' object is not subscriptable (${hopeless})`);
   try {
     return spaceGroupOf(structure, { symprec });
   } catch (e) {

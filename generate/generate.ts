@@ -15,7 +15,7 @@ import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
 import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi/device.ts";
 import { makePrompt, PromptError, promptText } from "./prompt.ts";
 export { PromptError };
-import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
+import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
 
 /** Sampling settings; names as upstream's sample.py. */
 export interface GenerateOptions {
@@ -130,7 +130,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const ckpt = await readCheckpoint(ckptPath);
   const tok = loadTokenizer();
   assertVocabSize(ckpt.model_args.vocab_size, { source: ckptPath });
-  const prompt = tok.encode(promptText);
+  const prompt = encodeCif(promptText, { tokenizer: tok, kind: "prompt" }).ids;
   const stopId = tok.tokenToId("\n");
   if (stopId === undefined) throw new Error("Tokenizer has no newline token");
   // the checkpoint is checked (shapes, finite weights) before anything is written

@@ -7,7 +7,7 @@
 import { loadModel, readCheckpoint, resolveCheckpointPath } from "../checkpoint/mod.ts";
 import { loadLibrary, type Model } from "../ffi/mod.ts";
 import { checkDevice, checkDtype } from "../ffi/device.ts";
-import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
+import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
 
 /** One scored file: a line of `crystallm score`. */
 export interface ScoreResult {
@@ -114,7 +114,8 @@ export async function score(
   using model = loadModel(checkpoint, { device: options.device ?? "cpu", dtype: options.dtype, onNotice: () => {}, source: path });
   const results: ScoreResult[] = [];
   for (const file of files) {
-    const ids = tok.encode(await Deno.readTextFile(file));
+    // the same ids `data tokenize` gives (upstream's tokenize_cifs.py line filter included)
+    const { ids } = encodeCif(await Deno.readTextFile(file), { tokenizer: tok });
     const { loss } = await scoreIds(model, ids);
     const r = { file, tokens: ids.length, loss };
     options.onResult?.(r);

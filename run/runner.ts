@@ -516,6 +516,7 @@ async function runLocked(
           rows: readEvalCsv(join(evalDir, "eval.csv")),
           n_unique: evalMetrics?.n_unique_valid,
           uniqueness_method: evalMetrics?.uniqueness_method,
+          upstream: evalMetrics?.upstream_evaluate_cifs ?? null,
         });
       }
     }

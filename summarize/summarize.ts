@@ -17,6 +17,7 @@
  * @module
  */
 import { stringify } from "csv-stringify/sync";
+import type { UpstreamSummary } from "../evaluate/evaluate.ts";
 
 /** The per-CIF fields summaries need (a subset of `crystallm evaluate`'s CSV). */
 export interface EvalRecord {
@@ -43,6 +44,8 @@ export interface SummaryInput {
   n_unique?: number;
   /** How the evaluation stage decided uniqueness. */
   uniqueness_method?: string;
+  /** Upstream's `bin/evaluate_cifs.py` summary of the same CIFs (chain semantics), when evaluated. */
+  upstream?: UpstreamSummary | null;
 }
 
 /** One row of `summary.csv`. */
@@ -62,6 +65,15 @@ export interface SummaryRow {
   uniqueness_method: string;
   formula_unique: number;
   sg_unique: number;
+  /** Upstream's `bin/evaluate_cifs.py` counts (one chain per CIF; see `UpstreamSummary`), null when not evaluated. */
+  upstream_sg_consistent: number | null;
+  upstream_multiplicity_consistent: number | null;
+  upstream_bond_score_mean: number | null;
+  upstream_bond_score_std: number | null;
+  upstream_bonds_reasonable: number | null;
+  upstream_valid: number | null;
+  upstream_valid_gen_len_mean: number | null;
+  upstream_valid_gen_len_std: number | null;
 }
 
 /** One macro-average row (mean over prompts) per model (and temperature). */
@@ -139,6 +151,14 @@ export function summarizeCell(input: SummaryInput): SummaryRow {
     uniqueness_method: method,
     formula_unique: distinct(parsed.map((r) => r.reduced_formula)),
     sg_unique: distinct(parsed.map((r) => r.sg_number)),
+    upstream_sg_consistent: input.upstream?.space_group_consistent ?? null,
+    upstream_multiplicity_consistent: input.upstream?.multiplicity_consistent ?? null,
+    upstream_bond_score_mean: input.upstream?.bond_length_score_mean ?? null,
+    upstream_bond_score_std: input.upstream?.bond_length_score_std ?? null,
+    upstream_bonds_reasonable: input.upstream?.bonds_reasonable ?? null,
+    upstream_valid: input.upstream?.valid ?? null,
+    upstream_valid_gen_len_mean: input.upstream?.valid_gen_len_mean ?? null,
+    upstream_valid_gen_len_std: input.upstream?.valid_gen_len_std ?? null,
   };
 }
 
@@ -194,6 +214,14 @@ export const SUMMARY_COLUMNS: (keyof SummaryRow)[] = [
   "uniqueness_method",
   "formula_unique",
   "sg_unique",
+  "upstream_sg_consistent",
+  "upstream_multiplicity_consistent",
+  "upstream_bond_score_mean",
+  "upstream_bond_score_std",
+  "upstream_bonds_reasonable",
+  "upstream_valid",
+  "upstream_valid_gen_len_mean",
+  "upstream_valid_gen_len_std",
 ];
 
 /** Column order of the macro table (`summary_macro.csv`). */

@@ -55,3 +55,30 @@ Deno.test("summarize() counts validity, hits, uniqueness and diversity per cell,
   assert.match(macroCsv(s), /validity_mean,uniqueness_mean,formula_unique_mean,sg_unique_mean/);
   assert.match(summaryMarkdown(s, "t"), /\| base \| data_Na2Cl2 \|/);
 });
+
+Deno.test("summarize() carries upstream's evaluate_cifs.py counts as extra columns", () => {
+  const upstream = {
+    n: 2,
+    space_group_consistent: 1,
+    multiplicity_consistent: 2,
+    bond_length_score_mean: 0.75,
+    bond_length_score_std: 0.25,
+    n_bond_length_score: 2,
+    bonds_reasonable: 1,
+    valid: 1,
+    valid_gen_len_mean: 250,
+    valid_gen_len_std: 0,
+  };
+  const s = summarize([
+    { model: "m", prompt: "p", rows: [rec("1", "NaCl", 225, true), rec("2", null, null, false)], upstream },
+    { model: "m", prompt: "q", rows: [rec("3", "NaCl", 225, true)] },
+  ]);
+  assert.equal(s.rows[0].upstream_sg_consistent, 1);
+  assert.equal(s.rows[0].upstream_multiplicity_consistent, 2);
+  assert.equal(s.rows[0].upstream_bond_score_mean, 0.75);
+  assert.equal(s.rows[0].upstream_valid_gen_len_mean, 250);
+  assert.equal(s.rows[1].upstream_valid, null);
+  const csv = parse(summaryCsv(s), { columns: true }) as Record<string, string>[];
+  assert.equal(csv[0].upstream_bonds_reasonable, "1");
+  assert.equal(csv[0].upstream_valid, "1");
+});

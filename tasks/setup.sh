@@ -2,19 +2,35 @@
 # Install what crystallm-harness needs, skipping what is already there.
 #
 #   bash tasks/setup.sh            # Deno, Debian packages (when root), the FFI library
+#   bash tasks/setup.sh --test     # the same plus the Python references the tests compare with
 #
 # - Deno comes from the npm package `deno` (pinned), installed into .tools/deno,
 #   so a user without root who has Node/npm can install it.
 # - Debian packages: libtorch-dev (CPU libtorch), libopenblas0-pthread (fast BLAS
-#   for Debian's libtorch), cmake/g++ (FFI build), python3-torch/python3-pymatgen
-#   (independent references used by parity tests only; the product needs no Python).
+#   for Debian's libtorch), cmake/g++ (FFI build). With --test (tasks/test.sh) also
+#   python3-torch, python3-pymatgen, python3-spglib and python3-numpy: independent
+#   references for the tests only; the product runs no Python.
 #   Without root, missing packages are listed with the command to install them.
+#   CRYSTALLM_SETUP_LIST=1 prints the packages this invocation needs, one a line, and stops.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DENO_VERSION="2.9.6"
 DENO_BIN="$ROOT/.tools/deno/node_modules/.bin/deno"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+
+# --- what to install ---------------------------------------------------------
+PKGS=(libtorch-dev libopenblas0-pthread cmake g++ binutils ninja-build)
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=(python3-torch python3-pymatgen python3-spglib python3-numpy)
+elif [ -n "${1:-}" ]; then
+  say "unknown option $1 (the only one is --test)"
+  exit 2
+fi
+if [ -n "${CRYSTALLM_SETUP_LIST:-}" ]; then
+  printf '%s\n' "${PKGS[@]}"
+  exit 0
+fi
 
 # --- Deno --------------------------------------------------------------------
 if ! "$DENO_BIN" --version >/dev/null 2>&1; then
@@ -28,7 +44,6 @@ if ! "$DENO_BIN" --version >/dev/null 2>&1; then
 fi
 
 # --- Debian packages -----------------------------------------------------------
-PKGS=(libtorch-dev libopenblas0-pthread cmake g++ binutils ninja-build python3-torch python3-pymatgen python3-numpy)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { REPO_ROOT, sharedPath } from "./shared.ts";
+import { sharedPath } from "./shared.ts";
+import { hasPython, jsonLinesReference } from "./python.ts";
 import { readCorpus } from "./corpora.ts";
 import { structureFromCif } from "../cif/from_cif.ts";
 import { speciesTypes } from "../symmetry/analyzer.ts";
@@ -33,42 +33,10 @@ export type SpglibAnswer = { id: string; error?: string } & Record<string, any>;
 
 /** True when Debian's python3 with spglib is installed. */
 export function hasSpglib(): boolean {
-  try {
-    return new Deno.Command("/usr/bin/python3", {
-      args: ["-c", "import spglib"],
-      stderr: "null",
-      stdout: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
+  return hasPython(["spglib"]);
 }
 
-/**
- * Run a reference script of `tools/` that answers JSON lines with JSON lines, in one process.
- *
- * @param script Path under the repository (e.g. `tools/spglib_reference.py`).
- * @param reqs One request object per line.
- * @returns One parsed answer per request, in order.
- * @throws {Error} With the script's stderr when it fails.
- */
-export async function jsonLinesReference<T>(script: string, reqs: readonly object[]): Promise<T[]> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: [join(REPO_ROOT, script)],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // read while writing: Python answers line by line, so a full stdout pipe would block it
-  const output = child.output();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(reqs.map((r) => JSON.stringify(r)).join("\n") + "\n"));
-  await writer.close();
-  const out = await output;
-  if (!out.success) throw new Error(`${script} failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l) as T);
-}
+export { jsonLinesReference };
 
 /**
  * Ask python spglib about many cells in one process.

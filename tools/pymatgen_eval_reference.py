@@ -5,7 +5,9 @@ Reads JSON lines {"id": ..., "cif": ...} on stdin and writes one JSON line per i
   {"id", "seconds", "is_sensible", "is_formula_consistent", "is_atom_site_multiplicity_consistent",
    "is_space_group_consistent", "bond_length_reasonableness_score", "is_valid"}
 where each check is {"value": ...} or {"error": "Type: message"}; with --bond-only just the
-bond score (and seconds). Used only by tests and benchmarks; the harness never runs Python.
+bond score (and seconds). With --isolate SECONDS each check runs in a forked child, and a crash
+or timeout is its error ("Crash: signal 11", "Timeout: ..."). Used only by tests and benchmarks;
+the harness never runs Python.
 """
 import json
 import re
@@ -18,6 +20,7 @@ from pymatgen.analysis.local_env import CrystalNN  # noqa: E402
 from pymatgen.core import Composition, Structure  # noqa: E402
 from pymatgen.io.cif import CifParser  # noqa: E402
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer  # noqa: E402
+from _isolate import isolated  # noqa: E402
 
 
 def extract_data_formula(cif_str):
@@ -117,6 +120,18 @@ CHECKS = {
 if "--bond-only" in sys.argv:
     CHECKS = {"bond_length_reasonableness_score": bond_length_reasonableness_score}
 
+# --isolate SECONDS: each check in a forked child (a crash or timeout ends that check only)
+isolate = float(sys.argv[sys.argv.index("--isolate") + 1]) if "--isolate" in sys.argv else None
+
+
+def check(fn, cif):
+    """One check as {"value": ...} or {"error": "Type: message"}."""
+    try:
+        return {"value": fn(cif)}
+    except Exception as e:  # noqa: BLE001 - the reference records any failure
+        return {"error": f"{type(e).__name__}: {e}"}
+
+
 for line in sys.stdin:
     if not line.strip():
         continue
@@ -124,9 +139,10 @@ for line in sys.stdin:
     out = {"id": req["id"]}
     t0 = time.perf_counter()
     for name, fn in CHECKS.items():
-        try:
-            out[name] = {"value": fn(req["cif"])}
-        except Exception as e:  # noqa: BLE001 - the reference records any failure
-            out[name] = {"error": f"{type(e).__name__}: {e}"}
+        if isolate:
+            res = isolated(lambda emit: emit({"r": check(fn, req["cif"])}), {}, isolate)
+            out[name] = res.get("r", {"error": res.get("crash")})
+        else:
+            out[name] = check(fn, req["cif"])
     out["seconds"] = time.perf_counter() - t0
     print(json.dumps(out), flush=True)

@@ -10,6 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { runPython } from "../../tests/python.ts";
 import { hasSpglib, spglibReference, type TestCell, testCells } from "../../tests/spglib.ts";
 import { matDabs, matInverseMatrixD3, matMultiplyMatrixD3, matTransposeMatrixD3 } from "./mathfunc.ts";
 import { prmGetPrimitive, prmGetPrimitiveSymmetry } from "./primitive.ts";
@@ -244,14 +245,8 @@ for line in sys.stdin:
     print(json.dumps({"rot": s["rotations"].tolist(), "trans": s["translations"].tolist(),
                       "hall": t["hall_number"] if t else 0}))
 `;
-  const child = new Deno.Command("/usr/bin/python3", { args: ["-c", py], stdin: "piped", stdout: "piped" })
-    .spawn();
-  const output = child.output(); // read while writing, or a full pipe deadlocks
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(cells.map((c) => JSON.stringify(c)).join("\n") + "\n"));
-  await w.close();
-  const out = await output;
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) =>
+  const out = await runPython(["-c", py], cells.map((c) => JSON.stringify(c)).join("\n") + "\n");
+  return new TextDecoder().decode(out).trim().split("\n").map((l) =>
     JSON.parse(l) as { rot: number[][][]; trans: number[][]; hall: number }
   );
 }

@@ -11,17 +11,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { preprocessCif } from "../../dataset/preprocess.ts";
 import { describeTextDiff } from "../../dataset/_oracle_testing.ts";
-import { PYTHON } from "../../dataset/_python_testing.ts";
+import { hasPython, runPython } from "../python.ts";
 import { REPO_ROOT } from "../../dataset/corpus.ts";
 
-const HAS_PYMATGEN = (() => {
-  try {
-    return new Deno.Command(PYTHON, { args: ["-c", "import pymatgen.core"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
+const HAS_PYMATGEN = hasPython(["pymatgen.core"]);
 
 Deno.test({
   name: "preprocessCif() matches upstream's preprocessing run under pymatgen 2022.11.7",
@@ -31,19 +24,12 @@ Deno.test({
     const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort()
       .filter((_, i) => i % 4 === 0).slice(0, 40);
     const input = JSON.stringify(names.map((n) => [n, Deno.readTextFileSync(join(dir, n))]));
-    const child = new Deno.Command(PYTHON, {
-      args: [fileURLToPath(new URL("./dataset_upstream_preprocess.py", import.meta.url))],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(input));
-    await w.close();
-    const out = await child.output();
-    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const out = await runPython(
+      [fileURLToPath(new URL("./dataset_upstream_preprocess.py", import.meta.url))],
+      input,
+    );
     const cases: { file: string; sym: string; pre: string | null }[] = JSON.parse(
-      new TextDecoder().decode(out.stdout),
+      new TextDecoder().decode(out),
     );
     let same = 0;
     const diffs: string[] = [];

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { sharedPath } from "../shared.ts";
-import { evaluateCif } from "../../evaluate/evaluate.ts";
+import { evaluate, evaluateChain, evaluateCif } from "../../evaluate/evaluate.ts";
 import { ParsedCif } from "../../evaluate/_parse.ts";
 import { errorText } from "../../evaluate/_parse.ts";
 import { isSensible } from "../../evaluate/is_sensible.ts";
@@ -149,4 +149,86 @@ Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracl
   }
   console.log(report.join("\n"));
   assert.deepEqual(failing, [], `fields below 99.5 % agreement: ${failing.join(", ")}`);
+});
+
+interface OracleChain {
+  counted_multiplicity_consistent: boolean;
+  counted_space_group_consistent: boolean;
+  score_appended: number | null;
+  row: { is_valid: boolean; gen_len: number } | null;
+}
+
+Deno.test("evaluate() counts as upstream's bin/evaluate_cifs.py: one chain per CIF, per case and in its summary", () => {
+  const cases = oracleEvalCases();
+  const dir = Deno.makeTempDirSync();
+  try {
+    const diffs: string[] = [];
+    const expected = { sg: 0, mult: 0, scores: [] as number[], valid: 0, lens: [] as number[] };
+    cases.forEach((c, i) => {
+      const o = (c as unknown as { evaluate_cifs_eval_cif: OracleChain }).evaluate_cifs_eval_cif;
+      const ours = evaluateChain(c.postprocess.output, { file: c.case_id });
+      const theirs = {
+        multiplicity_consistent: o.counted_multiplicity_consistent,
+        space_group_consistent: o.counted_space_group_consistent,
+        bond_length_score: o.score_appended ?? null,
+        row: o.row !== null,
+        is_valid: o.row?.is_valid ?? false,
+        gen_len: o.row?.gen_len ?? null,
+      };
+      const mine = {
+        multiplicity_consistent: ours.multiplicity_consistent,
+        space_group_consistent: ours.space_group_consistent,
+        bond_length_score: ours.bond_length_score,
+        row: ours.row,
+        is_valid: ours.is_valid,
+        gen_len: ours.gen_len,
+      };
+      const scoreOk = (mine.bond_length_score === null) === (theirs.bond_length_score === null) &&
+        Math.abs((mine.bond_length_score ?? 0) - (theirs.bond_length_score ?? 0)) < 1e-9;
+      if (
+        !scoreOk ||
+        JSON.stringify({ ...mine, bond_length_score: 0 }) !==
+          JSON.stringify({ ...theirs, bond_length_score: 0 })
+      ) {
+        diffs.push(
+          `${c.case_id} (${c.category}): ours ${JSON.stringify(mine)} (${ours.error}) | oracle ${
+            JSON.stringify(theirs)
+          }`,
+        );
+      }
+      if (theirs.space_group_consistent) expected.sg++;
+      if (theirs.multiplicity_consistent) expected.mult++;
+      if (theirs.bond_length_score !== null) expected.scores.push(theirs.bond_length_score);
+      if (theirs.is_valid) expected.valid++, expected.lens.push(theirs.gen_len!);
+      Deno.writeTextFileSync(`${dir}/${String(i).padStart(4, "0")}.cif`, c.postprocess.output);
+    });
+    const u = evaluate(dir).metrics.upstream_evaluate_cifs!;
+    console.log(
+      `evaluate_cifs.py chain on ${cases.length} oracle cases: space group consistent ${u.space_group_consistent}, ` +
+        `multiplicity consistent ${u.multiplicity_consistent}, bond score ${
+          u.bond_length_score_mean?.toFixed(4)
+        } ± ` +
+        `${
+          u.bond_length_score_std?.toFixed(4)
+        } over ${u.n_bond_length_score}, reasonable ${u.bonds_reasonable}, ` +
+        `valid ${u.valid}, valid gen. length ${u.valid_gen_len_mean?.toFixed(3)} ± ${
+          u.valid_gen_len_std?.toFixed(3)
+        }`,
+    );
+    if (diffs.length) console.log("  " + diffs.join("\n  "));
+    assert.deepEqual(diffs, []);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const std = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+    assert.equal(u.n, cases.length);
+    assert.equal(u.space_group_consistent, expected.sg);
+    assert.equal(u.multiplicity_consistent, expected.mult);
+    assert.equal(u.n_bond_length_score, expected.scores.length);
+    assert.equal(u.bonds_reasonable, expected.scores.filter((x) => x === 1).length);
+    assert.ok(Math.abs(u.bond_length_score_mean! - mean(expected.scores)) < 1e-12);
+    assert.ok(Math.abs(u.bond_length_score_std! - std(expected.scores)) < 1e-12);
+    assert.equal(u.valid, expected.valid);
+    assert.ok(Math.abs(u.valid_gen_len_mean! - mean(expected.lens)) < 1e-9);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

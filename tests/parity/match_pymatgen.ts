@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { join } from "node:path";
 import type { Structure } from "../../cif/structure.ts";
-import { REPO_ROOT } from "../shared.ts";
+import { jsonLinesReference } from "../python.ts";
 
 /** pymatgen's answer for one pair. */
 export interface PymatgenFit {
@@ -47,42 +46,23 @@ export async function pymatgenMatch(
   } = {},
 ): Promise<PymatgenMatchResult> {
   const { pairs = [], group = false, unique = false, ltol = 0.2, stol = 0.3, angleTol = 5 } = options;
-  const reqs = structures.map((s) =>
-    JSON.stringify({
-      op: "structure",
-      lattice: s.lattice.matrix,
-      species: s.sites.map((x) => x.species[0][0]),
-      frac: s.sites.map((x) => x.frac),
-    })
-  );
-  for (const [i, j] of pairs) reqs.push(JSON.stringify({ op: "fit", i, j }));
-  if (group) reqs.push(JSON.stringify({ op: "group" }));
-  if (unique) reqs.push(JSON.stringify({ op: "unique" }));
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: [
-      join(REPO_ROOT, "tools/match_reference.py"),
-      "--ltol",
-      String(ltol),
-      "--stol",
-      String(stol),
-      "--angle-tol",
-      String(angleTol),
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const output = child.output(); // read while writing so a full pipe cannot block Python
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(reqs.join("\n") + "\n"));
-  await w.close();
-  const out = await output;
-  if (!out.success) {
-    throw new Error(`pymatgen match reference failed: ${new TextDecoder().decode(out.stderr).slice(-2000)}`);
-  }
-  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").filter((l) => l).map((l) =>
-    JSON.parse(l)
-  );
+  const reqs: object[] = structures.map((s) => ({
+    op: "structure",
+    lattice: s.lattice.matrix,
+    species: s.sites.map((x) => x.species[0][0]),
+    frac: s.sites.map((x) => x.frac),
+  }));
+  for (const [i, j] of pairs) reqs.push({ op: "fit", i, j });
+  if (group) reqs.push({ op: "group" });
+  if (unique) reqs.push({ op: "unique" });
+  const lines = await jsonLinesReference<any>("tools/match_reference.py", reqs, [
+    "--ltol",
+    String(ltol),
+    "--stol",
+    String(stol),
+    "--angle-tol",
+    String(angleTol),
+  ]);
   const res: PymatgenMatchResult = { fits: lines.slice(0, pairs.length) };
   let next = pairs.length;
   if (group) {

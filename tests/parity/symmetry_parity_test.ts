@@ -10,9 +10,13 @@
  *
  * Each metric is printed as agreement %, with the first disagreements, and held to the issue's
  * 99% (space groups and symmetrized text come from the spglib 2.0.2 port, `symmetry/spglib/`).
+ * Symmetrized text is classified (`tests/cif_text_diff.ts`): byte-identical, one unit in the
+ * last printed digit, another representative of the same orbit, or different. Real
+ * disagreements are held to at most 1%; live pymatgen runs with its CPU dispatch pinned
+ * (`tests/python.ts`), and then byte-identical text is held to 99% as well.
  * On the oracle, `raw_cif` is rounded to 8 decimals while `orig_cif` was written from the
- * unrounded structure: pymatgen itself reproduces 105/120 there, so that comparison is held to
- * 85% and its last-digit differences are printed.
+ * unrounded structure: pymatgen itself reproduces 105/120 there, so byte-identical text is
+ * held to 85% and its last-digit differences are printed.
  */
 import assert from "node:assert/strict";
 import { Lattice } from "../../cif/lattice.ts";
@@ -21,7 +25,9 @@ import { structureFromCif } from "../../cif/from_cif.ts";
 import { spaceGroupOf } from "../../symmetry/analyzer.ts";
 import { symmetrizedCif } from "../../symmetry/symmetrize.ts";
 import { readCorpus } from "../corpora.ts";
+import { type AgreementCounts, compareCifText, emptyCounts, formatCounts } from "../cif_text_diff.ts";
 import { hasPymatgen, pymatgenReference } from "../pymatgen.ts";
+import { referenceUnpinned } from "../python.ts";
 import { sharedPath } from "../shared.ts";
 
 const HAVE = hasPymatgen();
@@ -30,10 +36,10 @@ function pct(a: number, n: number): string {
   return `${a}/${n} (${(100 * a / Math.max(n, 1)).toFixed(1)}%)`;
 }
 
-function firstDiff(ours: string, ref: string): string {
-  const a = ours.split("\n"), b = ref.split("\n");
-  const k = a.findIndex((l, j) => l !== b[j]);
-  return `line ${k + 1}: ours ${JSON.stringify(a[k])} pymatgen ${JSON.stringify(b[k])}`;
+/** Real disagreements at most 1%, and each class printed. */
+function assertText(what: string, c: AgreementCounts): void {
+  const n = c.identical + c["last-digit"] + c["equivalent-site"] + c.different;
+  assert.ok(c.different / n <= 0.01, `${what}: ${c.different}/${n} real disagreements, above 1%`);
 }
 
 interface CaseRow {
@@ -85,7 +91,8 @@ Deno.test("spaceGroupOf() agrees with pymatgen on the oracle's generated CIFs", 
 Deno.test("symmetrizedCif() reproduces the oracle's orig_cif from raw_cif", () => {
   const rows = Deno.readTextFileSync(sharedPath("oracle/tokenizer/preprocessed.jsonl")).trim().split("\n")
     .map((l) => JSON.parse(l) as { id: string; raw_cif: string; orig_cif: string });
-  let same = 0, sgSame = 0;
+  let sgSame = 0;
+  const counts = emptyCounts();
   const diffs: string[] = [];
   for (const r of rows) {
     try {
@@ -94,26 +101,31 @@ Deno.test("symmetrizedCif() reproduces the oracle's orig_cif from raw_cif", () =
       const sgLine = (t: string) =>
         t.split("\n").filter((l) => l.startsWith("_symmetry_")).slice(0, 2).join("|");
       if (sgLine(ours) === sgLine(r.orig_cif)) sgSame++;
-      if (ours === r.orig_cif) same++;
-      else diffs.push(`${r.id} ${firstDiff(ours, r.orig_cif)}`);
+      const c = compareCifText(ours, r.orig_cif);
+      counts[c.kind]++;
+      if (c.kind !== "identical") diffs.push(`${r.id} ${c.kind}: ${c.detail}`);
     } catch (e) {
+      counts.different++;
       diffs.push(`${r.id}: we fail: ${(e as Error).message}`);
     }
   }
+  const same = counts.identical;
   // pymatgen itself reaches 105/120 here: raw_cif is rounded to 8 decimals, orig_cif was written
   // from the unrounded structure, so 15 carbon_24 cases differ in the last digit.
   console.log(
-    `symmetrized CIF raw_cif→orig_cif: ${pct(same, rows.length)}; symbol+number lines ${
+    `symmetrized CIF raw_cif→orig_cif: ${formatCounts(counts)}; symbol+number lines ${
       pct(sgSame, rows.length)
     }`,
   );
   if (diffs.length) console.log("  " + diffs.slice(0, 20).join("\n  "));
   assert.ok(sgSame / rows.length >= 0.99, `symbol/number ${sgSame}/${rows.length} below 99%`);
   assert.ok(same / rows.length >= 0.85, `symmetrized text ${same}/${rows.length} below the 85% floor`);
+  assertText("symmetrized text raw_cif→orig_cif", counts);
 });
 
 Deno.test({
-  name: "spaceGroupOf() and symmetrizedCif() agree with live pymatgen on perov_5, carbon_24, AFLOW and the oracle raw CIFs",
+  name:
+    "spaceGroupOf() and symmetrizedCif() agree with live pymatgen on perov_5, carbon_24, AFLOW and the oracle raw CIFs",
   ignore: !HAVE && !Deno.env.get("CI"),
   async fn() {
     const cifs: [string, string][] = [];
@@ -127,18 +139,20 @@ Deno.test({
       cifs.push([`aflow:${row.id}`, row.cif]);
     }
     // the oracle's raw CIFs, against pymatgen run on the same text (not the unrounded orig_cif)
-    for (const l of Deno.readTextFileSync(sharedPath("oracle/tokenizer/preprocessed.jsonl")).trim().split("\n")) {
+    for (
+      const l of Deno.readTextFileSync(sharedPath("oracle/tokenizer/preprocessed.jsonl")).trim().split("\n")
+    ) {
       const r = JSON.parse(l) as { id: string; raw_cif: string };
       cifs.push([`oracle:${r.id}`, r.raw_cif]);
     }
     const ref = await pymatgenReference(cifs, true);
-    const stats: Record<string, { n: number; formula: number; sg: number; text: number }> = {};
+    const stats: Record<string, { n: number; formula: number; sg: number; text: AgreementCounts }> = {};
     const diffs: string[] = [];
     for (let i = 0; i < cifs.length; i++) {
       const r = ref[i];
       if (!r.ok || r.sg_number === undefined) continue;
       const corpus = cifs[i][0].split(":")[0];
-      const st = stats[corpus] ??= { n: 0, formula: 0, sg: 0, text: 0 };
+      const st = stats[corpus] ??= { n: 0, formula: 0, sg: 0, text: emptyCounts() };
       st.n++;
       try {
         const s = structureFromCif(cifs[i][1], { file: cifs[i][0] });
@@ -148,28 +162,40 @@ Deno.test({
         else {diffs.push(
             `${cifs[i][0]}: ours ${sg.symbol} (${sg.number}) pymatgen ${r.sg_symbol} (${r.sg_number})`,
           );}
-        const text = symmetrizedCif(s);
-        if (text === r.sym_cif) st.text++;
-        else diffs.push(`${cifs[i][0]}: ${firstDiff(text, r.sym_cif!)}`);
+        const c = compareCifText(symmetrizedCif(s), r.sym_cif!);
+        st.text[c.kind]++;
+        if (c.kind !== "identical") diffs.push(`${cifs[i][0]} ${c.kind}: ${c.detail}`);
       } catch (e) {
+        st.text.different++;
         diffs.push(`${cifs[i][0]}: we fail: ${(e as Error).message}`);
       }
     }
-    let n = 0, formula = 0, sg = 0, text = 0;
+    let n = 0, formula = 0, sg = 0;
+    const text = emptyCounts();
     for (const [corpus, st] of Object.entries(stats)) {
       console.log(
         `${corpus}: formula ${pct(st.formula, st.n)}, space group ${pct(st.sg, st.n)}, symmetrized CIF ${
-          pct(st.text, st.n)
+          formatCounts(st.text)
         }`,
       );
-      n += st.n, formula += st.formula, sg += st.sg, text += st.text;
+      n += st.n, formula += st.formula, sg += st.sg;
+      for (const k of Object.keys(text) as (keyof AgreementCounts)[]) text[k] += st.text[k];
     }
+    const pin = referenceUnpinned() ? "unpinned" : "pinned";
     console.log(
-      `all: formula ${pct(formula, n)}, space group ${pct(sg, n)}, symmetrized CIF ${pct(text, n)}`,
+      `all (pymatgen ${pin}): formula ${pct(formula, n)}, space group ${pct(sg, n)}, symmetrized CIF ${
+        formatCounts(text)
+      }`,
     );
     if (diffs.length) console.log("  " + diffs.slice(0, 30).join("\n  "));
     assert.ok(formula / n >= 0.99, `formula parity ${formula}/${n} below 99%`);
     assert.ok(sg / n >= 0.99, `space-group parity ${sg}/${n} below 99%`);
-    assert.ok(text / n >= 0.99, `symmetrized-CIF parity ${text}/${n} below 99%`);
+    assertText("symmetrized CIF", text);
+    if (!referenceUnpinned()) {
+      assert.ok(
+        text.identical / n >= 0.99,
+        `byte-identical symmetrized CIF ${text.identical}/${n} below 99%`,
+      );
+    }
   },
 });
