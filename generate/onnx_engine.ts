@@ -5,7 +5,7 @@
  * @module
  */
 import { writeFileAtomic } from "../checkpoint/mod.ts";
-import { assertVocabSize, loadTokenizer } from "../dataset/tokenizer.ts";
+import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
 import { OnnxDecoder, ORT_VERSION } from "../onnx/session.ts";
 import { sampleOnnx } from "../onnx/generate.ts";
 import { scoreChunks, type ScoreResult } from "./score.ts";
@@ -51,7 +51,7 @@ export async function generateOnnx(options: OnnxGenerateOptions): Promise<Genera
     const info = decoder.info;
     assertVocabSize(info.model_args.vocab_size, { source: options.model });
     const tok = loadTokenizer();
-    const prompt = tok.encode(promptText);
+    const prompt = encodeCif(promptText, { tokenizer: tok, kind: "prompt" }).ids;
     const stopId = tok.tokenToId("\n");
     if (stopId === undefined) throw new Error("Tokenizer has no newline token");
     await Deno.mkdir(options.out, { recursive: true });
@@ -170,7 +170,7 @@ export async function scoreOnnx(
     const tok = loadTokenizer();
     const results: ScoreResult[] = [];
     for (const file of files) {
-      const ids = tok.encode(await Deno.readTextFile(file));
+      const { ids } = encodeCif(await Deno.readTextFile(file), { tokenizer: tok });
       const { loss } = await scoreIdsOnnx(decoder, ids);
       const r = { file, tokens: ids.length, loss };
       onResult?.(r);
