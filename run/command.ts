@@ -51,7 +51,7 @@ export function runCommand(): Command {
     .option("--set <key=value>", "override a setting (repeatable), e.g. sample.n=50", collect, [])
     .option("--profile <name>", "apply a named override set from the YAML (e.g. ci)")
     .option("--force", "rerun stages even when unchanged", false)
-    .option("--out <dir>", "output root", "out")
+    .option("--out <dir>", "output root ($CRYSTALLM_OUT or out/ of the checkout)", Deno.env.get("CRYSTALLM_OUT") ?? "out")
     .addHelpText("after", `
 Examples:
   $ deno task crystallm run nacl10
@@ -76,7 +76,7 @@ export function auditCommand(): Command {
     .option("--set <key=value>", "override a setting (repeatable)", collect, [])
     .option("--profile <name>", "use a named override set and its snapshot snapshots/<experiment>.<profile>.json")
     .option("--force", "rerun every stage", false)
-    .option("--out <dir>", "output root", "out")
+    .option("--out <dir>", "output root ($CRYSTALLM_OUT or out/ of the checkout)", Deno.env.get("CRYSTALLM_OUT") ?? "out")
     .option("--update", "rewrite the snapshot from this run (never in CI)", false)
     .addHelpText("after", `
 Exit status: 0 when every metric is within tolerance, 1 on drift.
