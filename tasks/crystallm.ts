@@ -18,6 +18,7 @@ import { postprocessCommand } from "../postprocess/command.ts";
 import { evaluateCommand } from "../evaluate/command.ts";
 import { matchCommand } from "../match/command.ts";
 import { auditCommand, diffCommand, runCommand } from "../run/command.ts";
+import { bundleCommand } from "../bundle/command.ts";
 
 /** Build the `crystallm` program with every subcommand attached. */
 export function buildProgram(): Command {
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(auditCommand());
   program.addCommand(diffCommand());
+  program.addCommand(bundleCommand());
   return program;
 }
 
