@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { basename, isAbsolute, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
 import { type ExperimentSpec, experimentYaml, promptSlug, promptText } from "./experiment.ts";
 import { hashFile } from "./fingerprint.ts";
@@ -177,6 +178,16 @@ export function flattenMetrics(summary: Summary, spec: ExperimentSpec["snapshot"
 }
 
 /**
+ * A file a stage recorded by absolute path, found again after its run folder moved (copied to
+ * another machine, or shipped in an offline bundle): the file of that name in the stage folder.
+ */
+function movedPath(recorded: string, stageDir: string): string {
+  if (existsSync(recorded)) return recorded;
+  const here = join(stageDir, basename(recorded));
+  return existsSync(here) ? here : recorded;
+}
+
+/**
  * Run an experiment end to end.
  *
  * @param spec The experiment (see {@link loadExperiment}).
@@ -270,7 +281,8 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
       return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode };
     }, stageOpts);
     note(res);
-    const ck = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
+    const recorded = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
+    const ck = { ...recorded, path: movedPath(recorded.path, trainDir) };
     // the seed's pitfall: evaluation silently used the old pretrained checkpoint
     const onDisk = await hashFile(ck.path);
     if (onDisk !== ck.sha256) throw new RunError(`train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${ck.sha256.slice(0, 12)})`);
