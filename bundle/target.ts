@@ -183,7 +183,7 @@ function probe(lib: string): { ok: true; info: Record<string, unknown> } | { ok:
       return { ok: true, info: JSON.parse(r.out.trim().split("\n").pop()!) };
     } catch { /* fall through */ }
   }
-  return { ok: false, error: (r.err || r.out).trim().split("\n").slice(-3).join(" ") || `exit ${r.code}` };
+  return { ok: false, error: (r.err || r.out).trim().split("\n").pop() || `exit ${r.code}` };
 }
 
 function describe(info: Record<string, unknown>): string {
@@ -264,9 +264,14 @@ export async function setup(dir: string, rebuild = false): Promise<number> {
 if (import.meta.main) {
   const [cmd, dir, ...rest] = Deno.args;
   if (cmd === "probe") {
-    const { loadLibrary } = await import("../ffi/mod.ts");
-    console.log(JSON.stringify(loadLibrary({ path: dir, numThreads: 1 })));
-    Deno.exit(0);
+    try {
+      const { loadLibrary } = await import("../ffi/mod.ts");
+      console.log(JSON.stringify(loadLibrary({ path: dir, numThreads: 1 })));
+      Deno.exit(0);
+    } catch (e) {
+      console.error((e as Error).message.split("\n")[0]);
+      Deno.exit(1);
+    }
   }
   if (!dir || !["verify", "setup"].includes(cmd)) {
     console.error("usage: target.ts verify|setup <bundle folder> [--rebuild]");
