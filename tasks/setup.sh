@@ -7,7 +7,8 @@
 #   so a user without root who has Node/npm can install it.
 # - Debian packages: libtorch-dev (CPU libtorch), libopenblas0-pthread (fast BLAS
 #   for Debian's libtorch), cmake/g++ (FFI build), python3-torch/python3-pymatgen
-#   (independent references used by parity tests only; the product needs no Python).
+#   (independent references used by parity tests only; the product needs no Python),
+#   debootstrap (the offline-bundle test's Debian 11 root).
 #   Without root, missing packages are listed with the command to install them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +29,7 @@ if ! "$DENO_BIN" --version >/dev/null 2>&1; then
 fi
 
 # --- Debian packages -----------------------------------------------------------
-PKGS=(libtorch-dev libopenblas0-pthread cmake g++ binutils ninja-build python3-torch python3-pymatgen python3-numpy)
+PKGS=(libtorch-dev libopenblas0-pthread cmake g++ binutils ninja-build python3-torch python3-pymatgen python3-numpy debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
