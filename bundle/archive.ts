@@ -7,11 +7,13 @@
  */
 import { basename, dirname, join } from "node:path";
 import { sha256File } from "./manifest.ts";
+import { runChild } from "./_proc.ts";
 
-function run(cmd: string, args: string[], cwd?: string): void {
+async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
   let out: Deno.CommandOutput;
   try {
-    out = new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).outputSync();
+    // asynchronous, so that an interrupt reaches bundle create's cleanup while xz works
+    out = await runChild(cmd, args, { cwd });
   } catch (e) {
     throw new Error(`Cannot write the archive: ${cmd} is not available (${(e as Error).message})`);
   }
@@ -46,7 +48,7 @@ export function parseSize(text: string): number {
  */
 export async function writeArchive(dir: string, dest: string, mtime: number): Promise<string> {
   const tar = dest.replace(/\.xz$/, "");
-  run("tar", [
+  await run("tar", [
     "--create",
     `--file=${tar}`,
     `--directory=${dirname(dir)}`,
@@ -62,7 +64,7 @@ export async function writeArchive(dir: string, dest: string, mtime: number): Pr
     basename(dir),
   ]);
   // one thread: multi-threaded xz output depends on the thread count, hence the machine
-  run("xz", ["-T1", "-9", "--force", tar]);
+  await run("xz", ["-T1", "-9", "--force", tar]);
   if (`${tar}.xz` !== dest) await Deno.rename(`${tar}.xz`, dest);
   const sha = await sha256File(dest);
   await Deno.writeTextFile(`${dest}.sha256`, `${sha}  ${basename(dest)}\n`);

@@ -27,6 +27,7 @@ import { bundleNeeds, type ExperimentNeeds } from "./needs.ts";
 import { byteOrder, listTree, writeBag } from "./manifest.ts";
 import { compareVersions, glibcFloor, setRunpath } from "./elf.ts";
 import { archivePath, splitFile, writeArchive } from "./archive.ts";
+import { killChildren, runChild } from "./_proc.ts";
 
 /** Options of {@linkcode createBundle}. */
 export interface CreateOptions {
@@ -123,18 +124,15 @@ function sharedRoot(): string {
 }
 
 /** Fill `<dir>/data/deno_dir` with exactly the npm packages the entry points import. */
-function fillDenoDir(app: string, work: string, target: string, log: (s: string) => void): void {
+async function fillDenoDir(app: string, work: string, target: string, log: (s: string) => void): Promise<void> {
   const entries = listTree(app).filter((f) =>
     /^(tasks|bench|bundle)\/[^/]+\.ts$/.test(f) && !f.includes("_test.") && !f.includes("_bench.")
   );
   log(`filling DENO_DIR from ${entries.length} entry points (deno cache)`);
-  const o = new Deno.Command(Deno.execPath(), {
-    args: ["cache", "--frozen", "--config", join(app, "deno.json"), ...entries],
+  const o = await runChild(Deno.execPath(), ["cache", "--frozen", "--config", join(app, "deno.json"), ...entries], {
     cwd: app,
     env: { DENO_DIR: work, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).outputSync();
+  });
   if (!o.success) {
     throw new Error(
       `Cannot fill the bundle's DENO_DIR: deno cache failed (the npm registry must be reachable while bundling):\n${
@@ -193,14 +191,25 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     }
   }
   const needs = bundleNeeds(REPO_ROOT, options.experiments ?? []);
+  for (const [flag, paths] of [["--checkpoint", options.checkpoints ?? []], ["--data", options.data ?? []]] as const) {
+    for (const p of paths) {
+      try {
+        Deno.statSync(p);
+      } catch {
+        throw new Error(`Cannot bundle ${flag} ${p}: it does not exist`);
+      }
+    }
+  }
   Deno.mkdirSync(dirname(out), { recursive: true });
+  removeStalePartials(dirname(out), name);
   const tmp = join(dirname(out), `.${name}.partial-${Deno.pid}`);
   const cleanup = () => {
     try {
       Deno.removeSync(tmp, { recursive: true });
     } catch { /* gone */ }
   };
-  const onSignal = () => {
+  const onSignal = async () => {
+    await killChildren();
     cleanup();
     Deno.exit(130);
   };
@@ -232,6 +241,20 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     cleanup();
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+/** Remove what a killed `bundle create` (SIGKILL, power loss) left: partial folders of dead processes. */
+function removeStalePartials(parent: string, name: string): void {
+  for (const e of Deno.readDirSync(parent)) {
+    const prefix = `.${name}.partial-`;
+    const pid = e.name.startsWith(prefix) ? e.name.slice(prefix.length) : "";
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      Deno.statSync(`/proc/${pid}`);
+    } catch {
+      Deno.removeSync(join(parent, e.name), { recursive: true });
+    }
   }
 }
 
@@ -270,7 +293,7 @@ async function fill(
   log(`copying Deno ${Deno.version.deno} (${Deno.execPath()})`);
   sizes.deno = copyFile(Deno.execPath(), join(data, "bin/deno"));
   Deno.chmodSync(join(data, "bin/deno"), 0o755);
-  fillDenoDir(app, join(tmp, "deno_dir.work"), join(data, "deno_dir"), log);
+  await fillDenoDir(app, join(tmp, "deno_dir.work"), join(data, "deno_dir"), log);
   sizes.deno_dir = treeSize(join(data, "deno_dir"));
 
   // the native library: the checkout's CPU build, made relocatable
