@@ -19,7 +19,11 @@ interface Out {
   out: string;
 }
 
-function sh(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; clearEnv?: boolean } = {}): Out {
+function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; clearEnv?: boolean } = {},
+): Out {
   try {
     const o = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...opts }).outputSync();
     return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
@@ -54,7 +58,9 @@ async function cliAsync(args: string[]): Promise<Out> {
 /** Why a root-only tool cannot run here, or undefined when it can. */
 function cannot(args: string[]): string | undefined {
   const r = sh(UNSHARE, args);
-  return r.code === 0 ? undefined : `\`unshare ${args.join(" ")}\` is not permitted here (${r.out.trim() || `exit ${r.code}`})`;
+  return r.code === 0
+    ? undefined
+    : `\`unshare ${args.join(" ")}\` is not permitted here (${r.out.trim() || `exit ${r.code}`})`;
 }
 
 function isEmptyTree(dir: string): boolean {
@@ -65,7 +71,8 @@ const noLibtorch = !Deno.env.get("CRYSTALLM_LIB") && !findLibtorch();
 if (noLibtorch) console.log("bundle_test: skipped: no libtorch to build libcrystallm.so (see README)");
 
 Deno.test({
-  name: "bundle create/verify: a nacl10 bundle runs offline, moved, read-only, in Debian 11, and detects damage",
+  name:
+    "bundle create/verify: a nacl10 bundle runs offline, moved, read-only, in Debian 11, and detects damage",
   ignore: noLibtorch,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -129,27 +136,35 @@ Deno.test({
         PATH: join(empty, "bin"),
       };
       const offline = (args: string[], extra: Record<string, string> = {}) =>
-        sh(UNSHARE, ["-n", join(moved, "crystallm"), ...args], { clearEnv: true, env: { ...bare, ...extra } });
+        sh(UNSHARE, ["-n", join(moved, "crystallm"), ...args], {
+          clearEnv: true,
+          env: { ...bare, ...extra },
+        });
 
-      await t.step("with no network and empty HOME, DENO_DIR, XDG_CACHE_HOME and PATH: verify and the nacl10 audit pass", () => {
-        const why = cannot(["-n", "true"]);
-        if (why) return console.log(`skipped: ${why}`);
-        const v = offline(["verify"]);
-        assert.equal(v.code, 0, v.out);
-        assert.match(v.out, /files: \d+ intact, 0 missing, 0 changed, 0 extra/);
-        assert.match(v.out, new RegExp(`manifest-sha256.txt SHA-256: ${manifestSha}`));
-        assert.match(v.out, /verify: OK/);
-        const s = offline(["setup"]);
-        assert.equal(s.code, 0, s.out);
-        const a = offline(["audit", "nacl10", "--profile", "ci"]);
-        assert.equal(a.code, 0, a.out);
-        assert.match(a.out, /audit: OK/);
-        for (const d of ["home", "deno_dir", "xdg", "bin"]) assert.ok(isEmptyTree(join(empty, d)), `${d} was written`);
-        // outputs and caches went to the bundle's var/, the payload is untouched
-        assert.ok(Deno.statSync(join(moved, "var/out/nacl10/metrics.json")).isFile);
-        const again = offline(["verify"]);
-        assert.equal(again.code, 0, again.out);
-      });
+      await t.step(
+        "with no network and empty HOME, DENO_DIR, XDG_CACHE_HOME and PATH: verify and the nacl10 audit pass",
+        () => {
+          const why = cannot(["-n", "true"]);
+          if (why) return console.log(`skipped: ${why}`);
+          const v = offline(["verify"]);
+          assert.equal(v.code, 0, v.out);
+          assert.match(v.out, /files: \d+ intact, 0 missing, 0 changed, 0 extra/);
+          assert.match(v.out, new RegExp(`manifest-sha256.txt SHA-256: ${manifestSha}`));
+          assert.match(v.out, /verify: OK/);
+          const s = offline(["setup"]);
+          assert.equal(s.code, 0, s.out);
+          const a = offline(["audit", "nacl10", "--profile", "ci"]);
+          assert.equal(a.code, 0, a.out);
+          assert.match(a.out, /audit: OK/);
+          for (const d of ["home", "deno_dir", "xdg", "bin"]) {
+            assert.ok(isEmptyTree(join(empty, d)), `${d} was written`);
+          }
+          // outputs and caches went to the bundle's var/, the payload is untouched
+          assert.ok(Deno.statSync(join(moved, "var/out/nacl10/metrics.json")).isFile);
+          const again = offline(["verify"]);
+          assert.equal(again.code, 0, again.out);
+        },
+      );
 
       await t.step("a read-only bundle keeps its state in $TMPDIR", () => {
         const why = cannot(["-m", "true"]) ?? cannot(["-n", "true"]);
@@ -169,15 +184,17 @@ Deno.test({
         assert.ok(Deno.statSync(join(tmpdir, state[0], "out/nacl10/metrics.json")).isFile);
       });
 
-      await t.step("in a Debian 11 root (glibc 2.31): verify, postprocess, evaluate and the report run; setup says what is missing", () => {
-        const root = debianRoot();
-        if (typeof root !== "string") return console.log(`skipped: ${root.skip}`);
-        const opt = join(root, "opt", "nacl10-bundle");
-        try {
-          assert.equal(sh("cp", ["-a", moved, opt]).code, 0);
-          Deno.removeSync(join(opt, "var"), { recursive: true });
-          // the shipped run, minus what the target must redo: post-processing, evaluation, summary, report
-          const script = `mount -t proc proc "$1/proc" && exec chroot "$1" /bin/sh -c '
+      await t.step(
+        "in a Debian 11 root (glibc 2.31): verify, postprocess, evaluate and the report run; setup says what is missing",
+        () => {
+          const root = debianRoot();
+          if (typeof root !== "string") return console.log(`skipped: ${root.skip}`);
+          const opt = join(root, "opt", "nacl10-bundle");
+          try {
+            assert.equal(sh("cp", ["-a", moved, opt]).code, 0);
+            Deno.removeSync(join(opt, "var"), { recursive: true });
+            // the shipped run, minus what the target must redo: post-processing, evaluation, summary, report
+            const script = `mount -t proc proc "$1/proc" && exec chroot "$1" /bin/sh -c '
             set -e
             cd /opt/nacl10-bundle
             ./crystallm verify > /tmp/verify.txt 2>&1 || { cat /tmp/verify.txt; exit 11; }
@@ -189,67 +206,79 @@ Deno.test({
             rm -f /tmp/o/nacl10/report.html /tmp/o/nacl10/metrics.json /tmp/o/nacl10/summary*
             ./crystallm run nacl10 --profile ci --out /tmp/o
             test -s /tmp/o/nacl10/report.html'`;
-          const r = sh(UNSHARE, ["-n", "-m", "sh", "-c", script, "sh", root], {
-            clearEnv: true,
-            env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" },
-          });
-          assert.equal(r.code, 0, r.out);
-          // verify passes and states the floor honestly: the prebuilt library needs a newer glibc
-          assert.match(r.out, /glibc: 2\.31 here; bundle floor 2\.3[4-9]/);
-          assert.match(r.out, /data\/lib\/libcrystallm\.so needs glibc 2\.3\d and cannot load here/);
-          assert.match(r.out, /verify: OK/);
-          // setup: one message naming each missing piece
-          assert.match(r.out, /setup: cannot build libcrystallm\.so here; missing:\n {2}- CMake[^\n]*\n {2}- a C\+\+17 compiler[^\n]*\n {2}- ninja or make\n {2}- libtorch/);
-          // train and sample were shipped (skipped), the rest ran on glibc 2.31
-          assert.match(r.out, /\[train\/nacl10\] unchanged/);
-          assert.match(r.out, /\[sample\/nacl10\/[^\]]+\] unchanged/);
-          assert.match(r.out, /\[postprocess\/nacl10\/[^\]]+\] running/);
-          assert.match(r.out, /\[evaluate\/nacl10\/[^\]]+\] running/);
-          const there = JSON.parse(Deno.readTextFileSync(join(root, "tmp/o/nacl10/metrics.json")));
-          const here = JSON.parse(Deno.readTextFileSync(join(runs, "nacl10/metrics.json")));
-          assert.deepEqual(there, here);
-          assert.match(Deno.readTextFileSync(join(root, "tmp/o/nacl10/report.html")), /<svg/);
-        } finally {
-          Deno.removeSync(opt, { recursive: true });
-          Deno.removeSync(join(root, "tmp/o"), { recursive: true });
-        }
-      });
+            const r = sh(UNSHARE, ["-n", "-m", "sh", "-c", script, "sh", root], {
+              clearEnv: true,
+              env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: "/root" },
+            });
+            assert.equal(r.code, 0, r.out);
+            // verify passes and states the floor honestly: the prebuilt library needs a newer glibc
+            assert.match(r.out, /glibc: 2\.31 here; bundle floor 2\.3[4-9]/);
+            assert.match(r.out, /data\/lib\/libcrystallm\.so needs glibc 2\.3\d and cannot load here/);
+            assert.match(r.out, /verify: OK/);
+            // setup: one message naming each missing piece
+            assert.match(
+              r.out,
+              /setup: cannot build libcrystallm\.so here; missing:\n {2}- CMake[^\n]*\n {2}- a C\+\+17 compiler[^\n]*\n {2}- ninja or make\n {2}- libtorch/,
+            );
+            // train and sample were shipped (skipped), the rest ran on glibc 2.31
+            assert.match(r.out, /\[train\/nacl10\] unchanged/);
+            assert.match(r.out, /\[sample\/nacl10\/[^\]]+\] unchanged/);
+            assert.match(r.out, /\[postprocess\/nacl10\/[^\]]+\] running/);
+            assert.match(r.out, /\[evaluate\/nacl10\/[^\]]+\] running/);
+            const there = JSON.parse(Deno.readTextFileSync(join(root, "tmp/o/nacl10/metrics.json")));
+            const here = JSON.parse(Deno.readTextFileSync(join(runs, "nacl10/metrics.json")));
+            assert.deepEqual(there, here);
+            assert.match(Deno.readTextFileSync(join(root, "tmp/o/nacl10/report.html")), /<svg/);
+          } finally {
+            Deno.removeSync(opt, { recursive: true });
+            Deno.removeSync(join(root, "tmp/o"), { recursive: true });
+          }
+        },
+      );
 
-      await t.step("verify names a flipped byte and a stray file, from the launcher and from a checkout", () => {
-        Deno.removeSync(join(moved, "var"), { recursive: true });
-        const cif = [...Deno.readDirSync(join(moved, "data/app/fixtures/nacl10"))].map((e) => e.name).sort()[0];
-        const victim = join(moved, "data/app/fixtures/nacl10", cif);
-        const bytes = Deno.readFileSync(victim);
-        bytes[100] ^= 0x20;
-        Deno.writeFileSync(victim, bytes);
-        const v = sh(join(moved, "crystallm"), ["verify"]);
-        assert.equal(v.code, 1, v.out);
-        assert.match(v.out, new RegExp(`changed: data/app/fixtures/nacl10/${cif.replace(".", "\\.")}\n`));
-        assert.match(v.out, /verify: FAILED/);
-        bytes[100] ^= 0x20;
-        Deno.writeFileSync(victim, bytes);
-        Deno.writeTextFileSync(join(moved, "data/app/run/stray.ts"), "// not in the manifest\n");
-        const c = cli(["bundle", "verify", moved]);
-        assert.equal(c.code, 1, c.out);
-        assert.match(c.out, /files: \d+ intact, 0 missing, 0 changed, 1 extra\n {2}extra: {3}data\/app\/run\/stray\.ts\n/);
-        Deno.removeSync(join(moved, "data/app/run/stray.ts"));
-        // the Deno binary is checked by the launcher before it runs
-        const deno = join(moved, "data/bin/deno");
-        const f = Deno.openSync(deno, { read: true, write: true });
-        f.seekSync(4096, Deno.SeekMode.Start);
-        const one = new Uint8Array(1);
-        f.readSync(one);
-        f.seekSync(4096, Deno.SeekMode.Start);
-        f.writeSync(new Uint8Array([one[0] ^ 0xff]));
-        f.close();
-        const d = sh(join(moved, "crystallm"), ["verify"]);
-        assert.equal(d.code, 1, d.out);
-        assert.match(d.out, /data\/bin\/deno: FAILED/);
-        // and the archive itself verifies from a checkout
-        const z = cli(["bundle", "verify", archive]);
-        assert.equal(z.code, 0, z.out);
-        assert.match(z.out, /verify: OK/);
-      });
+      await t.step(
+        "verify names a flipped byte and a stray file, from the launcher and from a checkout",
+        () => {
+          Deno.removeSync(join(moved, "var"), { recursive: true });
+          const cif = [...Deno.readDirSync(join(moved, "data/app/fixtures/nacl10"))].map((e) =>
+            e.name
+          ).sort()[0];
+          const victim = join(moved, "data/app/fixtures/nacl10", cif);
+          const bytes = Deno.readFileSync(victim);
+          bytes[100] ^= 0x20;
+          Deno.writeFileSync(victim, bytes);
+          const v = sh(join(moved, "crystallm"), ["verify"]);
+          assert.equal(v.code, 1, v.out);
+          assert.match(v.out, new RegExp(`changed: data/app/fixtures/nacl10/${cif.replace(".", "\\.")}\n`));
+          assert.match(v.out, /verify: FAILED/);
+          bytes[100] ^= 0x20;
+          Deno.writeFileSync(victim, bytes);
+          Deno.writeTextFileSync(join(moved, "data/app/run/stray.ts"), "// not in the manifest\n");
+          const c = cli(["bundle", "verify", moved]);
+          assert.equal(c.code, 1, c.out);
+          assert.match(
+            c.out,
+            /files: \d+ intact, 0 missing, 0 changed, 1 extra\n {2}extra: {3}data\/app\/run\/stray\.ts\n/,
+          );
+          Deno.removeSync(join(moved, "data/app/run/stray.ts"));
+          // the Deno binary is checked by the launcher before it runs
+          const deno = join(moved, "data/bin/deno");
+          const f = Deno.openSync(deno, { read: true, write: true });
+          f.seekSync(4096, Deno.SeekMode.Start);
+          const one = new Uint8Array(1);
+          f.readSync(one);
+          f.seekSync(4096, Deno.SeekMode.Start);
+          f.writeSync(new Uint8Array([one[0] ^ 0xff]));
+          f.close();
+          const d = sh(join(moved, "crystallm"), ["verify"]);
+          assert.equal(d.code, 1, d.out);
+          assert.match(d.out, /data\/bin\/deno: FAILED/);
+          // and the archive itself verifies from a checkout
+          const z = cli(["bundle", "verify", archive]);
+          assert.equal(z.code, 0, z.out);
+          assert.match(z.out, /verify: OK/);
+        },
+      );
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
@@ -264,7 +293,9 @@ function debianRoot(): string | { skip: string } {
   const root = join(REPO_ROOT, "out/cache/debian-bullseye-minbase");
   if (isFile(join(root, "etc/debian_version")) && isFile(join(root, ".complete"))) return root;
   if (Deno.uid() !== 0) return { skip: "debootstrap needs root" };
-  if (sh("debootstrap", ["--version"]).code !== 0) return { skip: "debootstrap is not installed (apt-get install debootstrap)" };
+  if (sh("debootstrap", ["--version"]).code !== 0) {
+    return { skip: "debootstrap is not installed (apt-get install debootstrap)" };
+  }
   const why = cannot(["-m", "true"]);
   if (why) return { skip: why };
   const partial = `${root}.partial-${Deno.pid}`;

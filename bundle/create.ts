@@ -124,12 +124,23 @@ function sharedRoot(): string {
 }
 
 /** Fill `<dir>/data/deno_dir` with exactly the npm packages the entry points import. */
-async function fillDenoDir(app: string, work: string, target: string, log: (s: string) => void): Promise<void> {
+async function fillDenoDir(
+  app: string,
+  work: string,
+  target: string,
+  log: (s: string) => void,
+): Promise<void> {
   const entries = listTree(app).filter((f) =>
     /^(tasks|bench|bundle)\/[^/]+\.ts$/.test(f) && !f.includes("_test.") && !f.includes("_bench.")
   );
   log(`filling DENO_DIR from ${entries.length} entry points (deno cache)`);
-  const o = await runChild(Deno.execPath(), ["cache", "--frozen", "--config", join(app, "deno.json"), ...entries], {
+  const o = await runChild(Deno.execPath(), [
+    "cache",
+    "--frozen",
+    "--config",
+    join(app, "deno.json"),
+    ...entries,
+  ], {
     cwd: app,
     env: { DENO_DIR: work, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
   });
@@ -191,7 +202,12 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     }
   }
   const needs = bundleNeeds(REPO_ROOT, options.experiments ?? []);
-  for (const [flag, paths] of [["--checkpoint", options.checkpoints ?? []], ["--data", options.data ?? []]] as const) {
+  for (
+    const [flag, paths] of [["--checkpoint", options.checkpoints ?? []], [
+      "--data",
+      options.data ?? [],
+    ]] as const
+  ) {
     for (const p of paths) {
       try {
         Deno.statSync(p);

@@ -33,10 +33,21 @@ Deno.test("bundle create refuses bad input with one line and writes nothing", as
     await t.step("an unknown experiment", () => {
       const r = cli(["create", "--out", join(tmp, "b"), "--experiment", "nacl11"]);
       assert.equal(r.code, 1, r.out);
-      assert.match(r.out, /^Cannot bundle experiment nacl11: no experiments\/nacl11\.yaml \(known: [^\n]*nacl10[^\n]*\)\n$/);
+      assert.match(
+        r.out,
+        /^Cannot bundle experiment nacl11: no experiments\/nacl11\.yaml \(known: [^\n]*nacl10[^\n]*\)\n$/,
+      );
     });
     await t.step("a missing --checkpoint", () => {
-      const r = cli(["create", "--out", join(tmp, "b"), "--experiment", "nacl10", "--checkpoint", join(tmp, "nope.pt")]);
+      const r = cli([
+        "create",
+        "--out",
+        join(tmp, "b"),
+        "--experiment",
+        "nacl10",
+        "--checkpoint",
+        join(tmp, "nope.pt"),
+      ]);
       assert.equal(r.code, 1, r.out);
       assert.match(r.out, /Cannot bundle .*nope\.pt: it does not exist\n$/);
     });
@@ -69,7 +80,17 @@ Deno.test("an interrupted bundle create leaves no half bundle; a killed one's le
     // a leftover of a create killed with SIGKILL (pid 2^22 + 1 is above Linux's pid_max)
     Deno.mkdirSync(join(tmp, ".b.partial-4194305/b/data"), { recursive: true });
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", join(REPO_ROOT, "tasks/crystallm.ts"), "bundle", "create", "--out", join(tmp, "b"), "--experiment", "nacl10"],
+      args: [
+        "run",
+        "-A",
+        join(REPO_ROOT, "tasks/crystallm.ts"),
+        "bundle",
+        "create",
+        "--out",
+        join(tmp, "b"),
+        "--experiment",
+        "nacl10",
+      ],
       cwd: REPO_ROOT,
       stdout: "null",
       stderr: "null",

@@ -22,7 +22,13 @@ function objdumpFloor(path: string): string | undefined {
 const haveReadelf = sh("readelf", ["--version"]) !== undefined;
 
 Deno.test("compareVersions() orders dotted versions numerically", () => {
-  assert.deepEqual(["2.34", "2.2.5", "2.17", "2.3.4", "2.4"].sort(compareVersions), ["2.2.5", "2.3.4", "2.4", "2.17", "2.34"]);
+  assert.deepEqual(["2.34", "2.2.5", "2.17", "2.3.4", "2.4"].sort(compareVersions), [
+    "2.2.5",
+    "2.3.4",
+    "2.4",
+    "2.17",
+    "2.34",
+  ]);
 });
 
 Deno.test({
@@ -52,7 +58,14 @@ Deno.test({
       const src = join(dir, "x.c");
       await Deno.writeTextFile(src, "int cllm_x(void) { return 42; }\n");
       const lib = join(dir, "libx.so");
-      const cc = sh("cc", ["-shared", "-fPIC", "-o", lib, src, "-Wl,--enable-new-dtags,-rpath,/usr/local/lib/somewhere"]);
+      const cc = sh("cc", [
+        "-shared",
+        "-fPIC",
+        "-o",
+        lib,
+        src,
+        "-Wl,--enable-new-dtags,-rpath,/usr/local/lib/somewhere",
+      ]);
       if (cc === undefined) {
         console.log("skipped: no C compiler to link a test library");
         return;

@@ -134,11 +134,17 @@ export async function verify(dir: string): Promise<number> {
     const files = info.glibc.files;
     const deno = files["data/bin/deno"];
     const lib = files["data/lib/libcrystallm.so"];
-    const others = Object.entries(files).filter(([f]) => f !== "data/bin/deno" && f !== "data/lib/libcrystallm.so");
+    const others = Object.entries(files).filter(([f]) =>
+      f !== "data/bin/deno" && f !== "data/lib/libcrystallm.so"
+    );
     const othersMax = others.map(([, v]) => v).filter((v): v is string => !!v).sort(compareVersions).pop();
     const parts = [`Deno needs ${deno ?? "none"}`, `libcrystallm.so ${lib ?? "none"}`];
     if (others.length) parts.push(`${others.length} bundled libtorch libraries up to ${othersMax ?? "none"}`);
-    console.log(`glibc: ${glibc ?? "unknown (not glibc?)"} here; bundle floor ${info.glibc.floor ?? "none"} (${parts.join(", ")})`);
+    console.log(
+      `glibc: ${glibc ?? "unknown (not glibc?)"} here; bundle floor ${info.glibc.floor ?? "none"} (${
+        parts.join(", ")
+      })`,
+    );
     if (glibc && deno && compareVersions(glibc, deno) < 0) {
       fails.push(`glibc ${glibc} is older than the ${deno} Deno needs`);
     }
@@ -150,7 +156,9 @@ export async function verify(dir: string): Promise<number> {
     const tooNew = others.filter(([, v]) => glibc && v && compareVersions(glibc, v) < 0);
     if (tooNew.length) {
       console.log(
-        `  note: ${tooNew.length} bundled libtorch libraries need a newer glibc (e.g. ${tooNew[0][0]} ${tooNew[0][1]}); ` +
+        `  note: ${tooNew.length} bundled libtorch libraries need a newer glibc (e.g. ${tooNew[0][0]} ${
+          tooNew[0][1]
+        }); ` +
           "./crystallm setup builds against this machine's libtorch instead",
       );
     }
