@@ -142,7 +142,7 @@ Deno.test({
         });
 
       await t.step(
-        "with no network and empty HOME, DENO_DIR, XDG_CACHE_HOME and PATH: verify and the nacl10 audit pass",
+        "with no network and empty HOME, DENO_DIR, XDG_CACHE_HOME and PATH: verify, the nacl10 audit and a setup build pass",
         () => {
           const why = cannot(["-n", "true"]);
           if (why) return console.log(`skipped: ${why}`);
@@ -163,6 +163,22 @@ Deno.test({
           assert.ok(Deno.statSync(join(moved, "var/out/nacl10/metrics.json")).isFile);
           const again = offline(["verify"]);
           assert.equal(again.code, 0, again.out);
+          // the path a GPU server takes: build against the machine's libtorch, offline, into var/
+          const b = offline(["setup", "--rebuild"], { CRYSTALLM_BUILD_JOBS: "2" });
+          assert.equal(b.code, 0, b.out);
+          assert.match(
+            b.out,
+            /setup: built \S+\/var\/ffi-build\/libcrystallm\.so against libtorch from \S+ \(libtorch \S+, CUDA/,
+          );
+          const chosen = offline(["verify"]);
+          assert.equal(chosen.code, 0, chosen.out);
+          assert.match(
+            chosen.out,
+            /native library: libcrystallm\.so chosen by setup \(\S+\/var\/ffi-build\/libcrystallm\.so\) resolves all its libraries/,
+          );
+          for (const d of ["home", "deno_dir", "xdg", "bin"]) {
+            assert.ok(isEmptyTree(join(empty, d)), `${d} was written`);
+          }
         },
       );
 
