@@ -87,7 +87,7 @@ export function runCommand(): Command {
     .option("--set <key=value>", "override a setting (repeatable), e.g. sample.n=50", collect, [])
     .option("--profile <name>", "apply a named override set from the YAML (e.g. ci)")
     .option("--force", "rerun stages even when unchanged", false)
-    .option("--out <dir>", "output root", "out")
+    .option("--out <dir>", "output root ($CRYSTALLM_OUT or out/ of the checkout)", Deno.env.get("CRYSTALLM_OUT") ?? "out")
     .addHelpText("after", `
 Examples:
   $ deno task crystallm run nacl10
@@ -112,7 +112,7 @@ export function auditCommand(): Command {
     .option("--set <key=value>", "override a setting (repeatable)", collect, [])
     .option("--profile <name>", "use a named override set and its snapshot snapshots/<experiment>.<profile>.json")
     .option("--force", "rerun every stage; with --update, also replace a snapshot that cannot be parsed", false)
-    .option("--out <dir>", "output root", "out")
+    .option("--out <dir>", "output root ($CRYSTALLM_OUT or out/ of the checkout)", Deno.env.get("CRYSTALLM_OUT") ?? "out")
     .option("--update", "rewrite the snapshot from this run (never in CI)", false)
     .option("--allow-new", "accept run metrics the snapshot does not hold (still listed as new)", false)
     .option("--snapshot <file>", "snapshot file to compare with or write (default snapshots/<experiment>[.<profile>].json)")

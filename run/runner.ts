@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { basename, isAbsolute, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
 import { type ExperimentSpec, experimentProblems, experimentYaml, promptSlug, promptText } from "./experiment.ts";
 import { hashFile } from "./fingerprint.ts";
@@ -188,6 +189,16 @@ export function flattenMetrics(summary: Summary, spec: ExperimentSpec["snapshot"
     for (const m of spec.macro) out[`${r.model}${t(r.temperature)}/macro/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
   }
   return out;
+}
+
+/**
+ * A file a stage recorded by absolute path, found again after its run folder moved (copied to
+ * another machine, or shipped in an offline bundle): the file of that name in the stage folder.
+ */
+function movedPath(recorded: string, stageDir: string): string {
+  if (existsSync(recorded)) return recorded;
+  const here = join(stageDir, basename(recorded));
+  return existsSync(here) ? here : recorded;
 }
 
 /**
@@ -385,7 +396,8 @@ async function runLocked(
       return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode, device: r.device_info };
     }, stageOpts);
     note(res);
-    const ck = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
+    const recorded = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
+    const ck = { ...recorded, path: movedPath(recorded.path, trainDir) };
     // the seed's pitfall: evaluation silently used the old pretrained checkpoint
     const onDisk = await hashFile(ck.path);
     if (onDisk !== ck.sha256) throw new RunError(`train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${ck.sha256.slice(0, 12)})`);

@@ -74,6 +74,14 @@ export function harnessCommit(): string | null {
   } catch {
     commit = null;
   }
+  // an offline bundle has no .git: it records the commit it was made from in COMMIT
+  if (commit === null) {
+    try {
+      commit = Deno.readTextFileSync(join(REPO_ROOT, "COMMIT")).trim() || null;
+    } catch {
+      commit = null;
+    }
+  }
   return commit;
 }
 

@@ -17,9 +17,16 @@
  */
 
 const FFI_DIR = new URL("../ffi/", import.meta.url).pathname;
-const BUILD_DIR = `${FFI_DIR}build`;
+/** Build folder: `CRYSTALLM_BUILD_DIR` (an offline bundle points it at its writable state), else ffi/build. */
+const BUILD_DIR = Deno.env.get("CRYSTALLM_BUILD_DIR")?.replace(/\/+$/, "") || `${FFI_DIR}build`;
 const LIB_NAME = Deno.build.os === "darwin" ? "libcrystallm.dylib" : "libcrystallm.so";
-const SOURCES = ["model.cpp", "crystallm.h", "compat.h", "kernels.cpp", "kernels.h", "CMakeLists.txt"];
+/** The files the library is built from: every C++ source and header of ffi/, and CMakeLists.txt. */
+function sources(): string[] {
+  return [...Deno.readDirSync(FFI_DIR)]
+    .filter((e) => e.isFile && (/\.(cpp|cc|h|hpp)$/.test(e.name) || e.name === "CMakeLists.txt"))
+    .map((e) => e.name)
+    .sort();
+}
 
 /** Where libtorch was found. */
 export interface LibtorchLocation {
@@ -96,7 +103,7 @@ export function findLibtorch(): LibtorchLocation | undefined {
 
 async function sourceHash(loc: LibtorchLocation): Promise<string> {
   const parts: Uint8Array[] = [];
-  for (const f of SOURCES) parts.push(await Deno.readFile(`${FFI_DIR}${f}`));
+  for (const f of sources()) parts.push(await Deno.readFile(`${FFI_DIR}${f}`));
   parts.push(new TextEncoder().encode(`${loc.torchDir}\n${Deno.env.get("CXX") ?? ""}`));
   const all = new Uint8Array(parts.reduce((a, p) => a + p.length + 1, 0));
   let o = 0;

@@ -21,6 +21,7 @@ import { postprocessCommand } from "../postprocess/command.ts";
 import { evaluateCommand } from "../evaluate/command.ts";
 import { matchCommand } from "../match/command.ts";
 import { auditCommand, diffCommand, runCommand } from "../run/command.ts";
+import { bundleCommand } from "../bundle/command.ts";
 import { exportCommand } from "../export/command.ts";
 
 /** Commander's exits: help and version 0; `cmd.error(msg, { exitCode })` keeps its code; parse errors are usage mistakes (2). */
@@ -57,6 +58,7 @@ snapshot file, an input file). Add --debug anywhere for the stack trace of a fai
   program.addCommand(auditCommand());
   program.addCommand(diffCommand());
   program.addCommand(exportCommand());
+  program.addCommand(bundleCommand());
   // commands added with addCommand() do not inherit exitOverride: set it on every one
   const override = (cmd: Command) => {
     cmd.exitOverride(exitWith);
