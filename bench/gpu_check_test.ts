@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { PYTHON } from "../tests/python.ts";
 
 Deno.test("bench/gpu_check.ts --small --device cpu writes parity, train and sample figures", {
   ignore: NO_LIBTORCH,
@@ -23,7 +24,7 @@ Deno.test("bench/gpu_check.ts --small --device cpu writes parity, train and samp
       "--out",
       out,
       "--python",
-      "/usr/bin/python3",
+      PYTHON,
     ],
     stdout: "piped",
     stderr: "piped",

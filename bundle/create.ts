@@ -158,6 +158,13 @@ async function fillDenoDir(
       copyPath(join(work, d), join(target, d));
     } catch { /* absent */ }
   }
+  // the ONNX engine's runtime (onnx/session.ts loads it on first use) is 288 MB with the
+  // binaries of every platform: not in a bundle (its types may come in through `import type`)
+  for (const pkg of ["onnxruntime-node", "onnxruntime-common"]) {
+    try {
+      Deno.removeSync(join(target, "npm", "registry.npmjs.org", pkg), { recursive: true });
+    } catch { /* absent */ }
+  }
 }
 
 /** The libraries (other than glibc's own) `ldd` resolves for a file. */

@@ -6,7 +6,7 @@
  */
 import { writeFileAtomic } from "../checkpoint/mod.ts";
 import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
-import { OnnxDecoder, ORT_VERSION } from "../onnx/session.ts";
+import { OnnxDecoder, ortVersion } from "../onnx/session.ts";
 import { sampleOnnx } from "../onnx/generate.ts";
 import { scoreChunks, type ScoreResult } from "./score.ts";
 import { type GenerateOptions, type GenerateResult, resolvePrompt } from "./generate.ts";
@@ -101,7 +101,7 @@ export async function generateOnnx(options: OnnxGenerateOptions): Promise<Genera
         stop: "two consecutive newline tokens",
         sample_stream: "xoshiro256**(seed, k-1)",
       },
-      onnxruntime: { version: ORT_VERSION, package: "onnxruntime-node" },
+      onnxruntime: { version: await ortVersion(), package: "onnxruntime-node" },
       device: result.device_info,
       samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
       new_tokens: newTokens,

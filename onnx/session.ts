@@ -4,11 +4,32 @@
  *
  * @module
  */
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import { sha256Hex } from "../checkpoint/mod.ts";
 import type { ModelArgs } from "../checkpoint/mod.ts";
 import { decodeModel } from "../export/onnx_graph.ts";
 import { META } from "../export/onnx_export.ts";
+
+// onnxruntime-node (288 MB with the binaries of every platform) is loaded on first use, by a
+// specifier Deno cannot see ahead of time: libtorch-only processes never load it, and an
+// offline bundle (bundle/) does not carry it in its DENO_DIR.
+const ORT_SPECIFIER = ["onnxruntime", "node"].join("-");
+let ort: typeof Ort;
+
+async function loadOrt(): Promise<typeof Ort> {
+  if (!ort) {
+    try {
+      ort = await import(ORT_SPECIFIER);
+    } catch (e) {
+      throw new OnnxModelError(
+        `Cannot load onnxruntime-node for the ONNX engine (${(e as Error).message.split("\n")[0]}); ` +
+          "in a checkout run `deno cache onnx/session.ts` with the npm registry reachable; an offline bundle " +
+          "carries no ONNX engine yet",
+      );
+    }
+  }
+  return ort;
+}
 
 /** Thrown for a file that is not an exported CrystaLLM decoder. */
 export class OnnxModelError extends Error {
@@ -17,8 +38,8 @@ export class OnnxModelError extends Error {
 
 /** The KV cache of a batch: per layer, keys and values `[B, heads, len, head_dim]`. */
 export interface KvCache {
-  keys: ort.Tensor[];
-  values: ort.Tensor[];
+  keys: Ort.Tensor[];
+  values: Ort.Tensor[];
   /** Tokens held per row. */
   length: number;
 }
@@ -33,15 +54,18 @@ export interface OnnxModelInfo {
   iter_num: number | null;
 }
 
-/** onnxruntime-node's version (the npm package pinned in deno.json). */
-export const ORT_VERSION: string = ort.env.versions?.node ?? ort.env.versions?.common ?? "unknown";
+/** onnxruntime-node's version (the npm package pinned in deno.json), once it is loaded. */
+export async function ortVersion(): Promise<string> {
+  const o = await loadOrt();
+  return o.env.versions?.node ?? o.env.versions?.common ?? "unknown";
+}
 
 /** An exported decoder, loaded. */
 export class OnnxDecoder {
   readonly info: OnnxModelInfo;
-  readonly #session: ort.InferenceSession;
+  readonly #session: Ort.InferenceSession;
 
-  private constructor(info: OnnxModelInfo, session: ort.InferenceSession) {
+  private constructor(info: OnnxModelInfo, session: Ort.InferenceSession) {
     this.info = info;
     this.#session = session;
   }
@@ -86,7 +110,7 @@ export class OnnxDecoder {
       iter_num: meta.has(META.iter_num) ? Number(meta.get(META.iter_num)) : null,
     };
     const threads = Number(Deno.env.get("CRYSTALLM_NUM_THREADS") ?? 0);
-    const session = await ort.InferenceSession.create(bytes, {
+    const session = await (await loadOrt()).InferenceSession.create(bytes, {
       graphOptimizationLevel: "all",
       executionProviders: ["cpu"],
       ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
@@ -150,7 +174,7 @@ export class OnnxDecoder {
       idArr[i] = BigInt(ids[i]);
       posArr[i] = BigInt(cache.length + (i % T));
     }
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Ort.Tensor> = {
       input_ids: new ort.Tensor("int64", idArr, [B, T]),
       position_ids: new ort.Tensor("int64", posArr, [B, T]),
     };
@@ -182,7 +206,7 @@ export class OnnxDecoder {
  * @returns A new cache with `rows.length` rows.
  */
 export function selectRows(cache: KvCache, rows: readonly number[]): KvCache {
-  const pick = (t: ort.Tensor): ort.Tensor => {
+  const pick = (t: Ort.Tensor): Ort.Tensor => {
     const [B, h, L, d] = t.dims as number[];
     const src = t.data as Float32Array;
     const per = h * L * d;
