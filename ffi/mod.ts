@@ -405,25 +405,9 @@ export class Model {
     y: Int32Array,
     shape: { micro: number; B: number; T: number; lr: number; grad_clip: number },
   ): Promise<{ loss: number; gradNorm: number }> {
-    const { micro, B, T } = shape;
-    if (x.length !== micro * B * T || y.length !== micro * B * T) {
-      throw new RangeError(`Cannot train: x/y must hold micro*B*T = ${micro * B * T} ids`);
-    }
     const loss = new Float32Array(1);
     const norm = new Float32Array(1);
-    const status = await lib().cllm_train_step(
-      this.#handle(),
-      x as Int32Array<ArrayBuffer>,
-      y as Int32Array<ArrayBuffer>,
-      BigInt(micro),
-      BigInt(B),
-      BigInt(T),
-      shape.lr,
-      shape.grad_clip,
-      loss,
-      norm,
-    );
-    this.#check(status, "cllm_train_step");
+    await this.#step(x, y, shape, loss, norm);
     return { loss: loss[0], gradNorm: norm[0] };
   }
 
@@ -441,6 +425,16 @@ export class Model {
     y: Int32Array,
     shape: { micro: number; B: number; T: number; lr: number; grad_clip: number },
   ): Promise<void> {
+    await this.#step(x, y, shape, null, null);
+  }
+
+  async #step(
+    x: Int32Array,
+    y: Int32Array,
+    shape: { micro: number; B: number; T: number; lr: number; grad_clip: number },
+    loss: Float32Array | null,
+    norm: Float32Array | null,
+  ): Promise<void> {
     const { micro, B, T } = shape;
     if (x.length !== micro * B * T || y.length !== micro * B * T) {
       throw new RangeError(`Cannot train: x/y must hold micro*B*T = ${micro * B * T} ids`);
@@ -454,8 +448,8 @@ export class Model {
       BigInt(T),
       shape.lr,
       shape.grad_clip,
-      null,
-      null,
+      loss as Float32Array<ArrayBuffer> | null,
+      norm as Float32Array<ArrayBuffer> | null,
     );
     this.#check(status, "cllm_train_step");
   }

@@ -58,6 +58,49 @@ export interface GenerateResult {
   device_info: DeviceInfo;
 }
 
+/** The per-batch sampling options both engines take from the resolved settings. */
+export function samplingOptions(
+  settings: { seed: number; max_new_tokens: number; temperature: number; top_k: number },
+  stopId: number,
+  first: number,
+): { seed: number; max_new_tokens: number; temperature: number; top_k: number; stop_id: number; first_index: number } {
+  const { seed, max_new_tokens, temperature, top_k } = settings;
+  return { seed, max_new_tokens, temperature, top_k, stop_id: stopId, first_index: first };
+}
+
+/**
+ * Draw `num_samples` in batches and write `sample_<k>.cif` (prompt + new tokens, decoded) for
+ * each: the loop both engines share. `draw(size, first)` returns the new ids of samples
+ * `first .. first+size-1`.
+ */
+export async function writeSamples(
+  options: { out: string; onProgress?: (done: number, total: number, tokensPerS: number) => void },
+  prompt: number[],
+  settings: { num_samples: number; batch: number },
+  draw: (size: number, first: number) => Promise<number[][]>,
+): Promise<{ files: string[]; tokens: number[]; newTokens: number; seconds: number }> {
+  const tok = loadTokenizer();
+  const n = settings.num_samples, batch = settings.batch;
+  await Deno.mkdir(options.out, { recursive: true });
+  const files: string[] = [];
+  const tokens: number[] = [];
+  let newTokens = 0;
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += batch) {
+    const size = Math.min(batch, n - start);
+    const outs = await draw(size, start);
+    for (let i = 0; i < size; i++) {
+      const name = `sample_${start + i + 1}.cif`;
+      await writeFileAtomic(`${options.out}/${name}`, new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])));
+      files.push(name);
+      tokens.push(outs[i].length);
+      newTokens += outs[i].length;
+    }
+    options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
+  }
+  return { files, tokens, newTokens, seconds: (performance.now() - t0) / 1000 };
+}
+
 /**
  * Resolve a `--prompt` argument: `FILE:path` reads the file (used as it is, like upstream's
  * prompt files), text starting with `data_` is used as it is, and a composition with an optional
@@ -135,34 +178,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   if (stopId === undefined) throw new Error("Tokenizer has no newline token");
   // the checkpoint is checked (shapes, finite weights) before anything is written
   using model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {}, source: ckptPath });
-  await Deno.mkdir(options.out, { recursive: true });
-  const files: string[] = [];
-  const tokens: number[] = [];
-  let newTokens = 0;
-  const t0 = performance.now();
-  for (let start = 0; start < n; start += batch) {
-    const size = Math.min(batch, n - start);
-    const outs = await model.generate(prompt, size, {
-      seed: settings.seed,
-      max_new_tokens: settings.max_new_tokens,
-      temperature: settings.temperature,
-      top_k: settings.top_k,
-      stop_id: stopId,
-      first_index: start,
-    });
-    for (let i = 0; i < size; i++) {
-      const name = `sample_${start + i + 1}.cif`;
-      await writeFileAtomic(
-        `${options.out}/${name}`,
-        new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])),
-      );
-      files.push(name);
-      tokens.push(outs[i].length);
-      newTokens += outs[i].length;
-    }
-    options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
-  }
-  const seconds = (performance.now() - t0) / 1000;
+  const { files, tokens, newTokens, seconds } = await writeSamples(
+    options,
+    prompt,
+    settings,
+    (size, first) => model.generate(prompt, size, samplingOptions(settings, stopId, first)),
+  );
   const deviceInfo = describeDevice(settings.device, runtime);
   const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds, device_info: deviceInfo };
   const manifest = {

@@ -9,7 +9,13 @@ import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.
 import { OnnxDecoder, ortVersion } from "../onnx/session.ts";
 import { sampleOnnx } from "../onnx/generate.ts";
 import { scoreChunks, type ScoreResult } from "./score.ts";
-import { type GenerateOptions, type GenerateResult, resolvePrompt } from "./generate.ts";
+import {
+  type GenerateOptions,
+  type GenerateResult,
+  resolvePrompt,
+  samplingOptions,
+  writeSamples,
+} from "./generate.ts";
 import type { DeviceInfo } from "../ffi/device.ts";
 
 /** Options of {@linkcode generateOnnx}: the libtorch engine's, with `model` for `ckpt`. */
@@ -54,34 +60,12 @@ export async function generateOnnx(options: OnnxGenerateOptions): Promise<Genera
     const prompt = encodeCif(promptText, { tokenizer: tok, kind: "prompt" }).ids;
     const stopId = tok.tokenToId("\n");
     if (stopId === undefined) throw new Error("Tokenizer has no newline token");
-    await Deno.mkdir(options.out, { recursive: true });
-    const files: string[] = [];
-    const tokens: number[] = [];
-    let newTokens = 0;
-    const t0 = performance.now();
-    for (let start = 0; start < n; start += batch) {
-      const size = Math.min(batch, n - start);
-      const outs = await sampleOnnx(decoder, prompt, size, {
-        seed: settings.seed,
-        max_new_tokens: settings.max_new_tokens,
-        temperature: settings.temperature,
-        top_k: settings.top_k,
-        stop_id: stopId,
-        first_index: start,
-      });
-      for (let i = 0; i < size; i++) {
-        const name = `sample_${start + i + 1}.cif`;
-        await writeFileAtomic(
-          `${options.out}/${name}`,
-          new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])),
-        );
-        files.push(name);
-        tokens.push(outs[i].length);
-        newTokens += outs[i].length;
-      }
-      options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    const { files, tokens, newTokens, seconds } = await writeSamples(
+      options,
+      prompt,
+      settings,
+      (size, first) => sampleOnnx(decoder, prompt, size, samplingOptions(settings, stopId, first)),
+    );
     const result: GenerateResult = {
       files,
       tokens,
