@@ -123,6 +123,36 @@ function sharedRoot(): string {
   return Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
 }
 
+/** npm packages a bundle leaves out: the ONNX engine's runtime (288 MB, every platform's binaries). */
+const LEFT_OUT = ["onnxruntime-node"];
+
+/**
+ * Drop `LEFT_OUT` and what only they need from the bundle's deno.lock: Deno installs every
+ * package of the lockfile's npm snapshot at start-up, so a package the bundle does not carry
+ * must not be listed there. Everything else keeps the checkout's versions and integrity.
+ */
+function pruneLock(lockPath: string): void {
+  const lock = JSON.parse(Deno.readTextFileSync(lockPath));
+  const npm: Record<string, { dependencies?: string[] }> = lock.npm ?? {};
+  const specifiers: Record<string, string> = lock.specifiers ?? {};
+  const named = (s: string) => LEFT_OUT.some((p) => s === `npm:${p}` || s.startsWith(`npm:${p}@`));
+  for (const k of Object.keys(specifiers)) if (named(k)) delete specifiers[k];
+  const keysOf = (dep: string): string[] =>
+    npm[dep] ? [dep] : Object.keys(npm).filter((k) => k.startsWith(`${dep}@`) && !k.slice(dep.length + 1).includes("@"));
+  const keep = new Set<string>();
+  const visit = (key: string) => {
+    if (keep.has(key) || !npm[key]) return;
+    keep.add(key);
+    for (const d of npm[key].dependencies ?? []) keysOf(d).forEach(visit);
+  };
+  for (const [spec, version] of Object.entries(specifiers)) {
+    const m = /^npm:((?:@[^/]+\/)?[^@]+)@/.exec(spec);
+    if (m) keysOf(`${m[1]}@${version}`).concat(keysOf(`${m[1]}@${version.split("_")[0]}`)).forEach(visit);
+  }
+  for (const k of Object.keys(npm)) if (!keep.has(k)) delete npm[k];
+  Deno.writeTextFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
+}
+
 /** Fill `<dir>/data/deno_dir` with exactly the npm packages the entry points import. */
 async function fillDenoDir(
   app: string,
@@ -156,13 +186,6 @@ async function fillDenoDir(
   for (const d of ["npm", "remote"]) {
     try {
       copyPath(join(work, d), join(target, d));
-    } catch { /* absent */ }
-  }
-  // the ONNX engine's runtime (onnx/session.ts loads it on first use) is 288 MB with the
-  // binaries of every platform: not in a bundle (its types may come in through `import type`)
-  for (const pkg of ["onnxruntime-node", "onnxruntime-common"]) {
-    try {
-      Deno.removeSync(join(target, "npm", "registry.npmjs.org", pkg), { recursive: true });
     } catch { /* absent */ }
   }
 }
@@ -316,6 +339,7 @@ async function fill(
   log(`copying Deno ${Deno.version.deno} (${Deno.execPath()})`);
   sizes.deno = copyFile(Deno.execPath(), join(data, "bin/deno"));
   Deno.chmodSync(join(data, "bin/deno"), 0o755);
+  pruneLock(join(app, "deno.lock"));
   await fillDenoDir(app, join(tmp, "deno_dir.work"), join(data, "deno_dir"), log);
   sizes.deno_dir = treeSize(join(data, "deno_dir"));
 

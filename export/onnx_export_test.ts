@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import * as ort from "onnxruntime-node";
+import * as ort from "npm:onnxruntime-node@1.30.0";
 import { loadModel, readCheckpoint, sha256Hex, writeCheckpoint } from "../checkpoint/mod.ts";
 import type { Checkpoint } from "../checkpoint/mod.ts";
 import { NO_LIBTORCH } from "../ffi/_test_lib.ts";

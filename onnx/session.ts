@@ -15,7 +15,9 @@ import { META } from "../export/onnx_export.ts";
 // Not even `import type`: Deno resolves a type-only npm import at start-up too, and then asks for
 // the package in an offline bundle. Hence the loose types below (export/onnx_export_test.ts
 // type-checks the API that is used against the package's own declarations).
-const ORT_SPECIFIER = ["onnxruntime", "node"].join("-");
+// the version is pinned here (not in deno.json's imports, which Deno installs at every start-up,
+// so that an offline bundle without it would not start) and in deno.lock
+const ORT_SPECIFIER = ["npm:onnxruntime", "node@1.30.0"].join("-");
 declare namespace Ort {
   // deno-lint-ignore no-explicit-any
   type Tensor = any;
