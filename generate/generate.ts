@@ -58,6 +58,20 @@ export interface GenerateResult {
   device_info: DeviceInfo;
 }
 
+/** The sampling settings of a run with their defaults: what both engines record in the manifest. */
+export function sampleSettings(options: Omit<GenerateOptions, "ckpt" | "prompt" | "out">) {
+  return {
+    num_samples: options.num_samples ?? 1,
+    max_new_tokens: options.max_new_tokens ?? 3000,
+    temperature: options.temperature ?? 0.8,
+    top_k: options.top_k ?? 10,
+    seed: options.seed ?? 1337,
+    batch: Math.max(1, options.batch ?? 16),
+    device: options.device ?? "cpu",
+    dtype: options.dtype ?? "float32",
+  };
+}
+
 /** The per-batch sampling options both engines take from the resolved settings. */
 export function samplingOptions(
   settings: { seed: number; max_new_tokens: number; temperature: number; top_k: number },
@@ -151,18 +165,7 @@ export async function resolvePrompt(prompt: string, spaceGroup?: string): Promis
  * ```
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const n = options.num_samples ?? 1;
-  const batch = Math.max(1, options.batch ?? 16);
-  const settings = {
-    num_samples: n,
-    max_new_tokens: options.max_new_tokens ?? 3000,
-    temperature: options.temperature ?? 0.8,
-    top_k: options.top_k ?? 10,
-    seed: options.seed ?? 1337,
-    batch,
-    device: options.device ?? "cpu",
-    dtype: options.dtype ?? "float32",
-  };
+  const settings = sampleSettings(options);
   const promptText = await resolvePrompt(options.prompt, options.spacegroup);
   const runtime = loadLibrary();
   checkDevice(settings.device, runtime);

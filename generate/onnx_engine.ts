@@ -13,6 +13,7 @@ import {
   type GenerateOptions,
   type GenerateResult,
   resolvePrompt,
+  sampleSettings,
   samplingOptions,
   writeSamples,
 } from "./generate.ts";
@@ -39,18 +40,7 @@ function deviceInfo(): DeviceInfo {
  * @throws {OnnxModelError} For a file that is not an exported decoder.
  */
 export async function generateOnnx(options: OnnxGenerateOptions): Promise<GenerateResult> {
-  const n = options.num_samples ?? 1;
-  const batch = Math.max(1, options.batch ?? 16);
-  const settings = {
-    num_samples: n,
-    max_new_tokens: options.max_new_tokens ?? 3000,
-    temperature: options.temperature ?? 0.8,
-    top_k: options.top_k ?? 10,
-    seed: options.seed ?? 1337,
-    batch,
-    device: "cpu",
-    dtype: "float32",
-  };
+  const settings = sampleSettings({ ...options, device: "cpu", dtype: "float32" });
   const promptText = await resolvePrompt(options.prompt, options.spacegroup);
   const decoder = await OnnxDecoder.open(options.model);
   try {

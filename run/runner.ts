@@ -449,25 +449,8 @@ async function runLocked(
           inputs: { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
           code: ["generate", "ffi", "checkpoint", "pickle", "dataset", ...(onnx ? ["onnx", "export"] : [])],
         }, async (out) => {
-          if (onnx) {
-            const { generateOnnx } = await import("../generate/onnx_engine.ts");
-            const r = await generateOnnx({
-              model: onnx,
-              prompt: promptText(prompt),
-              out,
-              num_samples: spec.sample.n,
-              max_new_tokens: spec.sample.max_new_tokens,
-              temperature,
-              top_k: spec.sample.top_k,
-              seed: spec.sample.seed,
-              batch: spec.sample.batch,
-            });
-            // the checkpoint the exported graph was made from, as its metadata records it
-            const meta = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
-            return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: meta.checkpoint.sha256, engine: "onnx", device: r.device_info };
-          }
-          const r = await generate({
-            ckpt: ck.path,
+          // what both engines take: the experiment's sampling settings at this temperature
+          const sampling = {
             prompt: promptText(prompt),
             out,
             num_samples: spec.sample.n,
@@ -476,6 +459,17 @@ async function runLocked(
             top_k: spec.sample.top_k,
             seed: spec.sample.seed,
             batch: spec.sample.batch,
+          };
+          if (onnx) {
+            const { generateOnnx } = await import("../generate/onnx_engine.ts");
+            const r = await generateOnnx({ ...sampling, model: onnx });
+            // the checkpoint the exported graph was made from, as its metadata records it
+            const meta = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+            return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: meta.checkpoint.sha256, engine: "onnx", device: r.device_info };
+          }
+          const r = await generate({
+            ...sampling,
+            ckpt: ck.path,
             device: spec.sample.device,
             ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
           });
