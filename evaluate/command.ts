@@ -20,7 +20,9 @@ import { loadTrainingSet, type TrainingSet } from "./novelty.ts";
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`expected a positive integer, got ${value}`);
+  }
   return n;
 }
 
@@ -104,12 +106,15 @@ export function formatMetrics(m: EvalMetrics): string[] {
     const ms = (a: number | null, b: number | null, d: number) =>
       a === null ? "n/a" : `${a.toFixed(d)} ± ${b!.toFixed(d)}`;
     lines.push(
-      "as upstream's bin/evaluate_cifs.py counts (one chain per CIF; a step that raises ends it):",
+      `as upstream's bin/evaluate_cifs.py counts over the ${
+        m.upstream_evaluate_cifs_over === "raw" ? "raw" : "evaluated"
+      } CIFs (one chain per CIF; a step that raises ends it):`,
       `  space group consistent: ${u.space_group_consistent}/${u.n}`,
       `  atom site multiplicity consistent: ${u.multiplicity_consistent}/${u.n}`,
       `  avg. bond length reasonableness score: ${ms(u.bond_length_score_mean, u.bond_length_score_std, 4)}`,
       `  bond lengths reasonable: ${u.bonds_reasonable}/${u.n}`,
       `  num valid: ${u.valid}/${u.n}`,
+      `  longest valid generated length: ${u.valid_gen_len_max ?? "n/a"}`,
       `  avg. valid generated length: ${ms(u.valid_gen_len_mean, u.valid_gen_len_std, 3)}`,
     );
   }
@@ -135,19 +140,44 @@ export function evaluateCommand(): Command {
       "--no-match",
       "uniqueness by (formula, space group, lattice) instead of pymatgen's StructureMatcher",
     )
-    .option("--max-cif-bytes <n>", "refuse a CIF larger than this many bytes (bounds time and memory)", positiveInt, 2_000_000)
-    .option("--max-atoms <n>", "refuse a CIF with more atom-site rows than this (bounds time)", positiveInt, 2000)
+    .option(
+      "--upstream-from <raw_dir>",
+      "raw generated CIFs (folder or .tar.gz) for the figures upstream's bin/evaluate_cifs.py prints " +
+        "(it runs on raw output, before post-processing); default: <dir>",
+    )
+    .option(
+      "--max-cif-bytes <n>",
+      "refuse a CIF larger than this many bytes (bounds time and memory)",
+      positiveInt,
+      2_000_000,
+    )
+    .option(
+      "--max-atoms <n>",
+      "refuse a CIF with more atom-site rows than this (bounds time)",
+      positiveInt,
+      2000,
+    )
     .addHelpText(
       "after",
       `
 Examples:
   $ crystallm evaluate out/gen --out out/eval.csv --prompt Na2Cl2
-  $ crystallm evaluate fixtures/nacl10 --out /tmp/nacl10_eval.csv`,
+  $ crystallm evaluate fixtures/nacl10 --out /tmp/nacl10_eval.csv
+  $ crystallm evaluate out/demo5/sample/nacl_ft/Na2Cl2/t1/processed --out /tmp/eval.csv \
+      --upstream-from out/demo5/sample/nacl_ft/Na2Cl2/t1/raw`,
     )
     .action(
       (
         dir: string,
-        opts: { out: string; prompt?: string; train?: string; match: boolean; maxCifBytes: number; maxAtoms: number },
+        opts: {
+          out: string;
+          prompt?: string;
+          train?: string;
+          match: boolean;
+          upstreamFrom?: string;
+          maxCifBytes: number;
+          maxAtoms: number;
+        },
         cmd: Command,
       ) => {
         try {
@@ -169,7 +199,10 @@ Examples:
           Deno.writeTextFileSync(probe, "");
           Deno.removeSync(probe);
         } catch (e) {
-          cmd.error(`error: Cannot write --out ${opts.out}: ${(e as Error).message}; choose a writable path`, { exitCode: 1 });
+          cmd.error(
+            `error: Cannot write --out ${opts.out}: ${(e as Error).message}; choose a writable path`,
+            { exitCode: 1 },
+          );
         }
         let set: ReturnType<typeof readCifSet>;
         try {
@@ -177,7 +210,31 @@ Examples:
         } catch (e) {
           cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
         }
-        if (set!.length === 0) cmd.error(`error: Cannot evaluate ${dir}: it holds no CIF files (*.cif)`, { exitCode: 2 });
+        if (set!.length === 0) {
+          cmd.error(`error: Cannot evaluate ${dir}: it holds no CIF files (*.cif)`, { exitCode: 2 });
+        }
+        if (opts.upstreamFrom) {
+          let raw: ReturnType<typeof readCifSet> = [];
+          try {
+            raw = readCifSet(opts.upstreamFrom);
+          } catch (e) {
+            cmd.error(`error: Cannot read --upstream-from: ${(e as Error).message}`, { exitCode: 2 });
+          }
+          if (raw.length === 0) {
+            cmd.error(
+              `error: Cannot read --upstream-from ${opts.upstreamFrom}: it holds no CIF files (*.cif)`,
+              {
+                exitCode: 2,
+              },
+            );
+          }
+          for (const { name, text } of raw) {
+            const limit = checkCifSize(text, { maxBytes: opts.maxCifBytes, maxAtoms: opts.maxAtoms });
+            if (limit) {
+              cmd.error(`error: Cannot evaluate ${name} in ${opts.upstreamFrom}: ${limit}`, { exitCode: 2 });
+            }
+          }
+        }
         // bounded cost: one 100k-atom CIF took minutes and a 50 MB one 2 GB of memory
         for (const { name, text } of set!) {
           const limit = checkCifSize(text, { maxBytes: opts.maxCifBytes, maxAtoms: opts.maxAtoms });
@@ -201,7 +258,13 @@ Examples:
             console.error(`evaluated ${done}/${total} CIFs (${((last - t0) / 1000).toFixed(0)} s)`);
           }
         };
-        const { rows, metrics } = evaluate(dir, { prompt: opts.prompt, train, matcher, onProgress });
+        const { rows, metrics } = evaluate(dir, {
+          prompt: opts.prompt,
+          train,
+          matcher,
+          onProgress,
+          upstreamFrom: opts.upstreamFrom,
+        });
         const seconds = (performance.now() - t0) / 1000;
         Deno.mkdirSync(dirname(opts.out), { recursive: true });
         Deno.writeTextFileSync(opts.out, rowsToCsv(rows));

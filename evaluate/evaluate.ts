@@ -363,6 +363,8 @@ export interface UpstreamSummary {
   /** Mean and population standard deviation of the valid rows' `gen_len`. */
   valid_gen_len_mean: number | null;
   valid_gen_len_std: number | null;
+  /** The longest valid row's `gen_len` ("longest valid generated length"). */
+  valid_gen_len_max: number | null;
 }
 
 function meanStd(xs: number[]): [number | null, number | null] {
@@ -393,6 +395,7 @@ export function upstreamSummary(chains: UpstreamChain[]): UpstreamSummary {
     valid: validLens.length,
     valid_gen_len_mean: lm,
     valid_gen_len_std: ls,
+    valid_gen_len_max: validLens.length ? Math.max(...validLens) : null,
   };
 }
 
@@ -414,6 +417,12 @@ export interface EvaluateOptions extends SensibleOptions {
    * or a set already read with `loadTrainingSet` (callers evaluating many folders read it once).
    */
   train?: string | TrainingSet;
+  /**
+   * The raw generated CIFs (a folder or a `.tar.gz`) that {@link EvalMetrics.upstream_evaluate_cifs}
+   * is counted over. Upstream runs `bin/evaluate_cifs.py` on the model's raw output, before
+   * post-processing, so its figures come from these; without it they come from the evaluated files.
+   */
+  upstreamFrom?: string;
   /** Called after each file. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -459,10 +468,12 @@ export interface EvalMetrics extends NoveltyMetrics {
   /** CIFs that have a bond score. */
   n_bond_length_score: number;
   /**
-   * What upstream's `bin/evaluate_cifs.py` prints for the same CIFs, with its chain semantics
-   * (set by {@link evaluate}).
+   * What upstream's `bin/evaluate_cifs.py` prints, with its chain semantics (set by
+   * {@link evaluate}), over the raw CIFs of {@link EvaluateOptions.upstreamFrom} or the evaluated ones.
    */
   upstream_evaluate_cifs?: UpstreamSummary;
+  /** Which files {@link upstream_evaluate_cifs} counts: `raw` (upstreamFrom) or `evaluated`. */
+  upstream_evaluate_cifs_over?: "raw" | "evaluated";
 }
 
 /** What {@link evaluate} returns. */
@@ -581,12 +592,26 @@ export function evaluate(dir: string, options: EvaluateOptions = {}): EvaluateRe
     options.onProgress?.(i + 1, files.length);
   });
   const metrics = setMetrics(rows, structures, options);
-  metrics.upstream_evaluate_cifs = upstreamSummary(chains);
+  metrics.upstream_evaluate_cifs = upstreamSummary(
+    options.upstreamFrom ? evaluateUpstream(options.upstreamFrom, options) : chains,
+  );
+  metrics.upstream_evaluate_cifs_over = options.upstreamFrom ? "raw" : "evaluated";
   if (options.train) {
     const train = typeof options.train === "string" ? loadTrainingSet(options.train) : options.train;
     Object.assign(metrics, novelty(rows, structures, train));
   }
   return { rows, metrics };
+}
+
+/**
+ * Upstream's `eval_cif` chain over every `*.cif` of a folder or `.tar.gz` (sorted by name).
+ *
+ * @param path Raw generated CIFs, as `bin/evaluate_cifs.py` is given them.
+ * @param options `is_sensible` bounds and bond-score cutoff.
+ * @returns One chain per file; {@link upstreamSummary} gives the printed figures.
+ */
+export function evaluateUpstream(path: string, options: EvaluateCifOptions = {}): UpstreamChain[] {
+  return readCifSet(path).map(({ name, text }) => evaluateChain(text, { ...options, file: name }));
 }
 
 /**
