@@ -1,7 +1,7 @@
 /*
  * compat.h: every difference between the libtorch versions this library builds against,
  * in one place: Debian's libtorch 1.13 (CPU) and the libtorch inside PyTorch 2.0 .. 2.11
- * (CUDA). The model (model.cpp) calls only these wrappers where the APIs differ.
+ * (CUDA). The other sources call only these wrappers where the APIs differ.
  *
  *   1.13  at::_scaled_dot_product_attention (private, returns a tuple)
  *   2.0   at::scaled_dot_product_attention; at::_fused_adamw_ (CUDA)

@@ -17,9 +17,9 @@
  * 2 ulp) and erf that of Abramowitz & Stegun, so that softmax and GELU vectorise too.
  *
  * This file includes no libtorch header and no standard-library template: it is compiled
- * with AVX2 while the rest of the library is not, and an inline function shared with
- * model.cpp (a template of <vector>, say) compiled here could be the copy the linker keeps
- * for both.
+ * with AVX2 while the rest of the library is not, and an inline function shared with the
+ * other sources (a template of <vector>, say) compiled here could be the copy the linker
+ * keeps for both.
  */
 #include "kernels.h"
 

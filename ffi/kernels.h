@@ -7,8 +7,8 @@
  * - one AdamW update of a parameter tensor, as torch 1.13's _single_tensor_adamw.
  *
  * ffi/kernels.cpp is compiled on its own with AVX2 and FMA (ffi/CMakeLists.txt), on x86-64
- * only; model.cpp calls it only where the CPU has both, splitting the work over libtorch's
- * intra-op threads with at::parallel_for.
+ * only; cpu_fastpath.cpp calls it only where the CPU has both, splitting the work over
+ * libtorch's intra-op threads with at::parallel_for.
  *
  * Attention layout: q, k, v point at the head's first column in row 0 of the c_attn output
  * (B, T, 3C), rows `ld_qkv` floats apart, so no split/transpose/contiguous copy is made;

@@ -1,6 +1,7 @@
 /**
  * The CrystaLLM GPT in libtorch, called through Deno FFI. This is the only file that calls
- * `Deno.dlopen`; `ffi/model.cpp` does the tensor work behind the C ABI of `crystallm.h`.
+ * `Deno.dlopen`; the C++ of `ffi/` (the GPT in `gpt.cpp`) does the tensor work behind the C ABI
+ * of `crystallm.h` (`capi.cpp`).
  *
  * ```ts ignore
  * import { createModel } from "./mod.ts";

@@ -1,6 +1,6 @@
 /**
  * Sampling with an exported decoder in onnxruntime-node: the libtorch engine's loop
- * (`cllm_generate`) in TypeScript — batched with a KV cache, finished rows dropped, the window
+ * (`GPTImpl::generate` of ffi/gpt.cpp) in TypeScript — batched with a KV cache, finished rows dropped, the window
  * recomputed once a sequence outgrows the block, every sample on its own stream.
  *
  * @module

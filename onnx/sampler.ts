@@ -1,7 +1,7 @@
 /**
- * The libtorch engine's sampler (ffi/model.cpp `cllm_generate`) in TypeScript: per-sample
- * xoshiro256** streams seeded through splitmix64 from (seed, index), and an inverse-CDF draw
- * in float64 over softmax(top-k logits / temperature), so that equal logits draw equal tokens.
+ * The libtorch engine's sampler (ffi/sampling.cpp) in TypeScript: per-sample xoshiro256**
+ * streams seeded through splitmix64 from (seed, index), and an inverse-CDF draw in float64
+ * over softmax(top-k logits / temperature), so that equal logits draw equal tokens.
  *
  * @module
  */
