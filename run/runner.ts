@@ -19,7 +19,7 @@
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
-import { type ExperimentSpec, experimentProblems, experimentYaml, promptSlug, promptText } from "./experiment.ts";
+import { type ExperimentSpec, experimentProblems, experimentYaml, isOnnxModel, promptSlug, promptText } from "./experiment.ts";
 import { hashFile } from "./fingerprint.ts";
 import { assertInside, ContainmentError, isInside, realPathOf } from "./paths.ts";
 import { acquireRunLock } from "./lock.ts";
@@ -268,6 +268,10 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
       return null;
     }
     try {
+      if (isOnnxModel(file)) {
+        const { readOnnxModelInfo } = await import("../onnx/session.ts");
+        return (await readOnnxModelInfo(file)).model_args.block_size;
+      }
       return (await readCheckpoint(file)).model_args.block_size;
     } catch (e) {
       problems.push(`${key}: ${(e as Error).message} (${file})`);
@@ -308,19 +312,39 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
   return problems;
 }
 
-async function runLocked(
+/**
+ * Only the dataset and training stages of an experiment (what `bundle create --engine onnx`
+ * runs to carry trained models): the checkpoint of every model, trained or used as is.
+ *
+ * @param spec The experiment.
+ * @param options Output root, force, log.
+ * @returns Checkpoint path and sha256 per model.
+ * @throws {RunError} When an input is missing or a stage's invariant breaks.
+ */
+export async function trainModels(
   spec: ExperimentSpec,
-  options: RunOptions,
-  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
-): Promise<RunResult> {
-  const { t0, log, root, dir } = ctx;
-  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
-  const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
-  let noveltySet: TrainingSet | undefined;
-  const stageOpts: StageOptions = { force: options.force, log, root };
-  const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
-  const note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) =>
-    stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
+  options: StageOptions & { outRoot?: string; file?: string } = {},
+): Promise<RunResult["checkpoints"]> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const root = repoPath(options.outRoot ?? "out");
+  const dir = assertInside(root, join(root, spec.experiment), "the run directory");
+  const problems = await inputProblems(spec, root);
+  if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
+  using _lock = acquireRunLock(dir, { log });
+  const { checkpoints } = await modelStages(spec, { log, root, dir }, { force: options.force, log, root }, () => {});
+  return checkpoints;
+}
+
+type Note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) => void;
+
+/** The dataset and train stages; models used as is are hashed (an exported `.onnx` one is also the model sampled). */
+async function modelStages(
+  spec: ExperimentSpec,
+  ctx: { log: (l: string) => void; root: string; dir: string },
+  stageOpts: StageOptions,
+  note: Note,
+): Promise<{ checkpoints: RunResult["checkpoints"]; onnxModels: Record<string, string> }> {
+  const { log, root, dir } = ctx;
 
   // --- dataset -------------------------------------------------------------
   let tokens: string | null = null;
@@ -361,11 +385,19 @@ async function runLocked(
 
   // --- models --------------------------------------------------------------
   const checkpoints: RunResult["checkpoints"] = {};
+  const onnxModels: Record<string, string> = {};
   for (const name of modelOrder(spec)) {
     const m = spec.models[name];
     if (m.checkpoint) {
       const path = checkpointFile(m.checkpoint, root);
-      checkpoints[name] = { path, sha256: await hashFile(path) };
+      if (isOnnxModel(path)) {
+        // an exported model (an offline ONNX bundle's): sampled as it is; the checkpoint it was
+        // exported from, as its metadata records it, identifies the model for the later stages
+        const { readOnnxModelInfo } = await import("../onnx/session.ts");
+        const info = await readOnnxModelInfo(path);
+        checkpoints[name] = { path, sha256: info.checkpoint_sha256 };
+        onnxModels[name] = path;
+      } else checkpoints[name] = { path, sha256: await hashFile(path) };
       continue;
     }
     const cfg = { ...m.train! } as Record<string, unknown>;
@@ -406,11 +438,26 @@ async function runLocked(
     }
     checkpoints[name] = { path: ck.path, sha256: ck.sha256 };
   }
+  return { checkpoints, onnxModels };
+}
+
+async function runLocked(
+  spec: ExperimentSpec,
+  options: RunOptions,
+  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
+): Promise<RunResult> {
+  const { t0, log, root, dir } = ctx;
+  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
+  const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
+  let noveltySet: TrainingSet | undefined;
+  const stageOpts: StageOptions = { force: options.force, log, root };
+  const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
+  const note: Note = (m) => stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
+  const { checkpoints, onnxModels } = await modelStages(spec, { log, root, dir }, stageOpts, note);
 
   // --- export (models sampled with engine: onnx) ----------------------------
-  const onnxModels: Record<string, string> = {};
   for (const model of Object.keys(spec.models)) {
-    if (spec.models[model].engine !== "onnx") continue;
+    if (spec.models[model].engine !== "onnx" || onnxModels[model]) continue;
     const ck = checkpoints[model];
     const exportDir = join(dir, "export", model);
     note(
@@ -446,7 +493,7 @@ async function runLocked(
         };
         const s = await runStage(`sample/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "raw"), {
           params: sampleParams,
-          inputs: { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
+          inputs: onnx === ck.path ? { model: onnx } : { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
           code: ["generate", "ffi", "checkpoint", "pickle", "dataset", ...(onnx ? ["onnx", "export"] : [])],
         }, async (out) => {
           // what both engines take: the experiment's sampling settings at this temperature
