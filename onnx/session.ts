@@ -17,7 +17,9 @@ import { META } from "../export/onnx_export.ts";
 // type-checks the API that is used against the package's own declarations).
 // the version is pinned here (not in deno.json's imports, which Deno installs at every start-up,
 // so that an offline bundle without it would not start) and in deno.lock
-const ORT_SPECIFIER = ["npm:onnxruntime", "node@1.30.0"].join("-");
+/** The pinned onnxruntime-node version (also in deno.lock). */
+export const ORT_VERSION = "1.30.0";
+const ORT_SPECIFIER = ["npm:onnxruntime", `node@${ORT_VERSION}`].join("-");
 declare namespace Ort {
   // deno-lint-ignore no-explicit-any
   type Tensor = any;
