@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { REPO_ROOT } from "../run/repo.ts";
 import { findLibtorch } from "../tasks/build_ffi.ts";
 import { listTree } from "./manifest.ts";
@@ -107,10 +108,17 @@ Deno.test({
           assert.match(manifest, new RegExp(`^${m.sha256}  data/app/${m.file.replaceAll(".", "\\.")}$`, "m"));
         }
         // the bundled experiment samples the exported models and trains nothing
-        const yaml = Deno.readTextFileSync(join(dir, "data/app/experiments/nacl10.yaml"));
-        assert.match(yaml, /checkpoint: models\/nacl10\/nacl10\.onnx\n\s+engine: onnx/);
-        assert.match(yaml, /models\.nacl10\.checkpoint: models\/nacl10\/nacl10\.ci\.onnx/);
-        assert.doesNotMatch(yaml, /train|init_from|dataset:/);
+        const yaml = parse(Deno.readTextFileSync(join(dir, "data/app/experiments/nacl10.yaml"))) as Record<
+          string,
+          Record<string, unknown>
+        >;
+        assert.deepEqual(yaml.models, { nacl10: { checkpoint: "models/nacl10/nacl10.onnx", engine: "onnx" } });
+        assert.equal(yaml.dataset, undefined);
+        assert.deepEqual(yaml.profiles, {
+          ci: { "sample.n": 8, "sample.max_new_tokens": 600, "models.nacl10.checkpoint": "models/nacl10/nacl10.ci.onnx" },
+        });
+        // neither the base checkpoint nor the training CIFs travel
+        assert.deepEqual(files.filter((f) => f.startsWith("data/app/fixtures/")), []);
         const du = (p: string) => Number(sh("du", ["-sb", p]).out.split("\t")[0]) / 2 ** 20;
         console.log(
           `nacl10 ONNX bundle: ${du(dir).toFixed(1)} MiB unpacked, archive ${du(archive).toFixed(1)} MiB at xz -1 ` +
