@@ -28,6 +28,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../run/repo.ts";
 import { bundleNeeds, type ExperimentNeeds } from "./needs.ts";
 import { byteOrder, listTree, writeBag } from "./manifest.ts";
@@ -395,6 +396,16 @@ async function fill(
   // an ONNX bundle: train and export here, and carry experiments that sample the exported models
   let onnx: OnnxModels | undefined;
   if (engine === "onnx") {
+    // training here needs the native library (built, or reused when its sources are unchanged)
+    const trains = [...needs.values()].some((n) => {
+      const raw = parseYaml(Deno.readTextFileSync(join(REPO_ROOT, n.yaml))) as { models?: Record<string, unknown> };
+      return Object.values(raw.models ?? {}).some((m) => !!(m as { train?: unknown } | null)?.train);
+    });
+    if (trains && !Deno.env.get("CRYSTALLM_LIB")) {
+      const { buildFfi } = await import("../tasks/build_ffi.ts");
+      log("building (or reusing) ffi/build/libcrystallm.so to train the models");
+      await buildFfi();
+    }
     onnx = await prepareOnnxModels(REPO_ROOT, [...needs.keys()], join(tmp, "onnx-train"), app, commit, log);
     needs = bundleNeeds(REPO_ROOT, [...needs.keys()], onnx.yaml);
     sizes.models = onnx.models.reduce((a, m) => a + m.bytes, 0);
