@@ -208,8 +208,8 @@ function pruneLock(lockPath: string): void {
 /**
  * Mark onnxruntime-node as a package without lifecycle scripts in the bundle's deno.lock: its
  * install script (which fetches GPU providers) is never run in a bundle, and Deno, seeing the
- * flag, would warn at every start and write a `.scripts-warned-<hash of the bundle's path>` file
- * into the bundle's npm cache, which `verify` would then report as an extra file.
+ * flag, would warn ("Ignored build scripts") and write a `.scripts-warned-<hash of the bundle's
+ * path>` file into the bundle's npm cache, which `verify` would then report as an extra file.
  */
 function dropInstallScripts(lockPath: string): void {
   const lock = JSON.parse(Deno.readTextFileSync(lockPath));
