@@ -78,9 +78,12 @@ Examples:
         bundle.error(`--engine must be libtorch or onnx, got ${opts.engine}`, { exitCode: 2 });
       }
       if (opts.engine === "onnx" && opts.withLibtorch) {
-        bundle.error("--with-libtorch and --engine onnx exclude each other: an ONNX bundle carries no libtorch", {
-          exitCode: 2,
-        });
+        bundle.error(
+          "--with-libtorch and --engine onnx exclude each other: an ONNX bundle carries no libtorch",
+          {
+            exitCode: 2,
+          },
+        );
       }
       try {
         const r = await createBundle({

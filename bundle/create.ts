@@ -190,7 +190,9 @@ function pruneLock(lockPath: string): void {
   const named = (s: string) => LEFT_OUT.some((p) => s === `npm:${p}` || s.startsWith(`npm:${p}@`));
   for (const k of Object.keys(specifiers)) if (named(k)) delete specifiers[k];
   const keysOf = (dep: string): string[] =>
-    npm[dep] ? [dep] : Object.keys(npm).filter((k) => k.startsWith(`${dep}@`) && !k.slice(dep.length + 1).includes("@"));
+    npm[dep]
+      ? [dep]
+      : Object.keys(npm).filter((k) => k.startsWith(`${dep}@`) && !k.slice(dep.length + 1).includes("@"));
   const keep = new Set<string>();
   const visit = (key: string) => {
     if (keep.has(key) || !npm[key]) return;
@@ -305,7 +307,9 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     throw new Error(`Cannot create the bundle: --engine must be libtorch or onnx, got ${engine}`);
   }
   if (engine === "onnx" && options.withLibtorch) {
-    throw new Error("Cannot create the bundle: --with-libtorch and --engine onnx exclude each other (an ONNX bundle carries no libtorch)");
+    throw new Error(
+      "Cannot create the bundle: --with-libtorch and --engine onnx exclude each other (an ONNX bundle carries no libtorch)",
+    );
   }
   const needs = bundleNeeds(REPO_ROOT, options.experiments ?? []);
   for (
@@ -398,7 +402,9 @@ async function fill(
   if (engine === "onnx") {
     // training here needs the native library (built, or reused when its sources are unchanged)
     const trains = [...needs.values()].some((n) => {
-      const raw = parseYaml(Deno.readTextFileSync(join(REPO_ROOT, n.yaml))) as { models?: Record<string, unknown> };
+      const raw = parseYaml(Deno.readTextFileSync(join(REPO_ROOT, n.yaml))) as {
+        models?: Record<string, unknown>;
+      };
       return Object.values(raw.models ?? {}).some((m) => !!(m as { train?: unknown } | null)?.train);
     });
     if (trains && !Deno.env.get("CRYSTALLM_LIB")) {

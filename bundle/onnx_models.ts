@@ -71,14 +71,20 @@ export async function prepareOnnxModels(
     const chosen = new Map<string | null, Record<string, BundledOnnxModel>>();
     for (const profile of [null, ...profiles]) {
       const { spec } = loadExperiment(name, { profile: profile ?? undefined, root });
-      log(`training ${name}${profile ? ` --profile ${profile}` : ""} for the ONNX bundle (unchanged stages are skipped)`);
+      log(
+        `training ${name}${
+          profile ? ` --profile ${profile}` : ""
+        } for the ONNX bundle (unchanged stages are skipped)`,
+      );
       // one output root for every variant: a profile that leaves training alone reuses its stages
       const checkpoints = await trainModels(spec, { outRoot: work, log, file });
       const byModel: Record<string, BundledOnnxModel> = {};
       for (const model of Object.keys(spec.models)) {
         const ckpt = checkpoints[model].path;
         const sha = checkpoints[model].sha256;
-        let entry = models.find((m) => m.experiment === name && m.model === model && m.checkpoint_sha256 === sha);
+        let entry = models.find((m) =>
+          m.experiment === name && m.model === model && m.checkpoint_sha256 === sha
+        );
         if (!entry) {
           const rel = `models/${name}/${model}${profile ? `.${profile}` : ""}.onnx`;
           const dest = join(app, rel);
@@ -88,7 +94,11 @@ export async function prepareOnnxModels(
             Deno.copyFileSync(ckpt, dest);
             bytes = Deno.statSync(dest).size;
           } else bytes = (await exportOnnx({ ckpt: checkpointFile(ckpt), out: dest })).bytes;
-          log(`exported ${name}/${model}${profile ? ` (${profile})` : ""} to ${rel} (${(bytes / 2 ** 20).toFixed(1)} MiB)`);
+          log(
+            `exported ${name}/${model}${profile ? ` (${profile})` : ""} to ${rel} (${
+              (bytes / 2 ** 20).toFixed(1)
+            } MiB)`,
+          );
           entry = {
             file: rel,
             experiment: name,

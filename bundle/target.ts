@@ -34,7 +34,13 @@ export interface BundleInfo {
     platform: string;
     /** onnxruntime-node's native binding, relative to the bundle. */
     binding: string;
-    models: { file: string; experiment: string; model: string; profiles: (string | null)[]; sha256: string }[];
+    models: {
+      file: string;
+      experiment: string;
+      model: string;
+      profiles: (string | null)[];
+      sha256: string;
+    }[];
   };
   glibc: { floor: string | null; files: Record<string, string | null> };
   experiments: Record<string, unknown>;
@@ -146,22 +152,28 @@ export async function verify(dir: string): Promise<number> {
   if (info?.onnx) {
     // every native file of an ONNX bundle must load: Deno and onnxruntime-node
     const floors = Object.entries(info.glibc.files);
-    const ort = floors.filter(([f]) => f !== "data/bin/deno").map(([, v]) => v).filter((v): v is string => !!v)
+    const ort = floors.filter(([f]) => f !== "data/bin/deno").map(([, v]) => v).filter((v): v is string =>
+      !!v
+    )
       .sort(compareVersions).pop();
     console.log(
-      `glibc: ${glibc ?? "unknown (not glibc?)"} here; bundle floor ${info.glibc.floor ?? "none"} (Deno needs ${
-        info.glibc.files["data/bin/deno"] ?? "none"
-      }, onnxruntime-node ${ort ?? "none"})`,
+      `glibc: ${glibc ?? "unknown (not glibc?)"} here; bundle floor ${
+        info.glibc.floor ?? "none"
+      } (Deno needs ${info.glibc.files["data/bin/deno"] ?? "none"}, onnxruntime-node ${ort ?? "none"})`,
     );
     for (const [f, v] of floors) {
-      if (glibc && v && compareVersions(glibc, v) < 0) fails.push(`glibc ${glibc} is older than the ${v} ${f} needs`);
+      if (glibc && v && compareVersions(glibc, v) < 0) {
+        fails.push(`glibc ${glibc} is older than the ${v} ${f} needs`);
+      }
     }
     const binding = join(dir, info.onnx.binding);
     const ldd = lddCheck(binding);
     if (ldd.ok) console.log(`ONNX runtime: ${info.onnx.binding} resolves all its libraries`);
     else {
       console.log(
-        `ONNX runtime: ${info.onnx.binding} does not load here (${ldd.note ?? `unresolved: ${ldd.unresolved.join(", ")}`})`,
+        `ONNX runtime: ${info.onnx.binding} does not load here (${
+          ldd.note ?? `unresolved: ${ldd.unresolved.join(", ")}`
+        })`,
       );
       fails.push("onnxruntime-node's native library does not resolve here");
     }
@@ -317,7 +329,9 @@ export async function setup(dir: string, rebuild = false): Promise<number> {
 
 /** `setup` of an ONNX bundle: nothing to build; load onnxruntime-node and run each model once. */
 function setupOnnx(dir: string, info: BundleInfo): number {
-  console.log(`setup: nothing to build: this bundle samples with the ONNX engine (${info.onnx!.runtime}), no libtorch`);
+  console.log(
+    `setup: nothing to build: this bundle samples with the ONNX engine (${info.onnx!.runtime}), no libtorch`,
+  );
   let bad = 0;
   for (const m of info.onnx!.models) {
     const model = join(dir, "data/app", m.file);
@@ -342,7 +356,9 @@ function setupOnnx(dir: string, info: BundleInfo): number {
     } else {
       bad++;
       console.error(
-        `setup: onnxruntime-node cannot run ${m.file} here: ${(r.err || r.out).trim().split("\n").pop() || `exit ${r.code}`}`,
+        `setup: onnxruntime-node cannot run ${m.file} here: ${
+          (r.err || r.out).trim().split("\n").pop() || `exit ${r.code}`
+        }`,
       );
     }
   }
