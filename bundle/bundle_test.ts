@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPO_ROOT } from "../run/repo.ts";
 import { buildFfi, findLibtorch } from "../tasks/build_ffi.ts";
+import { debianRoot } from "./_debian_root.ts";
 
 const DENO = Deno.execPath();
 const dec = new TextDecoder();
@@ -302,35 +303,6 @@ Deno.test({
     }
   },
 });
-
-/**
- * A Debian 11 minbase root, made once with debootstrap and kept under out/cache/ (about
- * 215 MB); or why there is none.
- */
-function debianRoot(): string | { skip: string } {
-  const root = join(REPO_ROOT, "out/cache/debian-bullseye-minbase");
-  if (isFile(join(root, "etc/debian_version")) && isFile(join(root, ".complete"))) return root;
-  if (Deno.uid() !== 0) return { skip: "debootstrap needs root" };
-  if (sh("debootstrap", ["--version"]).code !== 0) {
-    return { skip: "debootstrap is not installed (apt-get install debootstrap)" };
-  }
-  const why = cannot(["-m", "true"]);
-  if (why) return { skip: why };
-  const partial = `${root}.partial-${Deno.pid}`;
-  Deno.mkdirSync(partial, { recursive: true });
-  const r = sh("debootstrap", ["--variant=minbase", "bullseye", partial, "http://deb.debian.org/debian"]);
-  if (r.code !== 0) {
-    Deno.removeSync(partial, { recursive: true });
-    return { skip: `debootstrap bullseye failed: ${r.out.trim().split("\n").slice(-2).join(" ")}` };
-  }
-  Deno.writeTextFileSync(join(partial, ".complete"), "");
-  try {
-    Deno.renameSync(partial, root);
-  } catch {
-    Deno.removeSync(partial, { recursive: true }); // another test process made it meanwhile
-  }
-  return root;
-}
 
 function isFile(p: string): boolean {
   try {

@@ -42,6 +42,12 @@ export function bundleCommand(): Command {
     .option("--checkpoint <path>", "extra checkpoint file or folder to include (repeatable)", collect, [])
     .option("--data <path>", "extra data file or folder to include (repeatable)", collect, [])
     .option("--with-libtorch", "include the libtorch libraries libcrystallm.so links against", false)
+    .option(
+      "--engine <engine>",
+      "libtorch (the native library; the target trains and samples) or onnx (the models trained here and " +
+        "exported to ONNX, sampled with onnxruntime-node: no libtorch, nothing to build)",
+      "libtorch",
+    )
     .option("--archive", "also write <out>.tar.xz (deterministic) and <out>.tar.xz.sha256", false)
     .option("--split <size>", "split the archive into parts of this size, e.g. 50M (implies --archive)")
     .addHelpText(
@@ -49,6 +55,7 @@ export function bundleCommand(): Command {
       `
 Examples:
   $ deno task crystallm bundle create --out ../nacl10-bundle --experiment nacl10 --archive
+  $ deno task crystallm bundle create --out ../nacl10-onnx --experiment nacl10 --engine onnx --archive
   $ deno task crystallm bundle create --out /data/b --experiment demo5 --checkpoint ~/crystallm_v1_small --split 50M`,
     )
     .action(async (opts: {
@@ -57,6 +64,7 @@ Examples:
       checkpoint: string[];
       data: string[];
       withLibtorch: boolean;
+      engine: string;
       archive: boolean;
       split?: string;
     }) => {
@@ -66,6 +74,17 @@ Examples:
       } catch (e) {
         bundle.error((e as Error).message, { exitCode: 2 });
       }
+      if (opts.engine !== "libtorch" && opts.engine !== "onnx") {
+        bundle.error(`--engine must be libtorch or onnx, got ${opts.engine}`, { exitCode: 2 });
+      }
+      if (opts.engine === "onnx" && opts.withLibtorch) {
+        bundle.error(
+          "--with-libtorch and --engine onnx exclude each other: an ONNX bundle carries no libtorch",
+          {
+            exitCode: 2,
+          },
+        );
+      }
       try {
         const r = await createBundle({
           out: opts.out,
@@ -73,6 +92,7 @@ Examples:
           checkpoints: opts.checkpoint,
           data: opts.data,
           withLibtorch: opts.withLibtorch,
+          engine: opts.engine as "libtorch" | "onnx",
           archive: opts.archive || !!split,
           split,
         });

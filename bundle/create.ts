@@ -12,9 +12,15 @@
  * <out>/data/app/                 the harness source (deno.json, deno.lock, ffi/, bench/, tools/, …)
  * <out>/data/deno_dir/npm/        npm packages and registry metadata (runs use --cached-only)
  * <out>/data/lib/libcrystallm.so  CPU build, RUNPATH $ORIGIN (+ libtorch with --with-libtorch)
+ * <out>/data/app/models/          with --engine onnx: the trained models as ONNX (and no data/lib/)
  * <out>/data/shared/              `shared:` data the experiments read
  * <out>/data/extra/{checkpoints,data}/   --checkpoint and --data paths
  * ```
+ *
+ * With `--engine onnx` the bundle carries no libtorch and nothing to build: each experiment's
+ * models are trained here and exported to ONNX (bundle/onnx_models.ts), its YAML in the bundle
+ * samples them with the ONNX engine, and the DENO_DIR holds onnxruntime-node with only this
+ * platform's native binaries.
  *
  * The folder is written under a temporary name beside `--out` and renamed at the end, so an
  * interrupted run leaves no half bundle.
@@ -22,12 +28,18 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../run/repo.ts";
 import { bundleNeeds, type ExperimentNeeds } from "./needs.ts";
 import { byteOrder, listTree, writeBag } from "./manifest.ts";
 import { compareVersions, glibcFloor, setRunpath } from "./elf.ts";
 import { archivePath, splitFile, writeArchive } from "./archive.ts";
 import { killChildren, runChild } from "./_proc.ts";
+import { type OnnxModels, prepareOnnxModels } from "./onnx_models.ts";
+import { ORT_VERSION } from "../onnx/session.ts";
+
+/** The sampling engine a bundle carries. */
+export type BundleEngine = "libtorch" | "onnx";
 
 /** Options of {@linkcode createBundle}. */
 export interface CreateOptions {
@@ -41,6 +53,12 @@ export interface CreateOptions {
   data?: string[];
   /** Bundle the libtorch libraries libcrystallm.so links against. @default {false} */
   withLibtorch?: boolean;
+  /**
+   * `libtorch`: the native library (and, with `withLibtorch`, libtorch); the target trains and
+   * samples. `onnx`: the trained models as ONNX and onnxruntime-node, no libtorch, no build.
+   * @default {"libtorch"}
+   */
+  engine?: BundleEngine;
   /** Also write <out>.tar.xz and its .sha256. @default {false} */
   archive?: boolean;
   /** Split the archive into parts of this many bytes. */
@@ -123,8 +141,42 @@ function sharedRoot(): string {
   return Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
 }
 
-/** npm packages a bundle leaves out: the ONNX engine's runtime (288 MB, every platform's binaries). */
+/**
+ * npm packages a libtorch bundle leaves out: the ONNX engine's runtime (288 MB, every platform's
+ * binaries). An ONNX bundle keeps it, with only this platform's binaries ({@linkcode ortPlatformOnly}).
+ */
 const LEFT_OUT = ["onnxruntime-node"];
+
+/** onnxruntime-node's folder for this platform (`bin/napi-v6/<os>/<arch>`). */
+export function ortPlatform(): string {
+  const arch = { x86_64: "x64", aarch64: "arm64" }[Deno.build.arch as string] ?? Deno.build.arch;
+  return `${Deno.build.os === "windows" ? "win32" : Deno.build.os}/${arch}`;
+}
+
+/**
+ * Remove every other platform's native binaries from onnxruntime-node in a DENO_DIR (about
+ * 240 of its 288 MB); returns the package folder. Its install script, which fetches GPU
+ * providers, is never run (Deno runs no npm lifecycle scripts), so there are none to remove.
+ */
+function ortPlatformOnly(denoDir: string): string {
+  const pkg = join(denoDir, "npm/registry.npmjs.org/onnxruntime-node", ORT_VERSION);
+  const bin = join(pkg, "bin/napi-v6");
+  const [os, arch] = ortPlatform().split("/");
+  try {
+    Deno.statSync(join(bin, os, arch, "onnxruntime_binding.node"));
+  } catch {
+    throw new Error(
+      `Cannot bundle the ONNX engine: onnxruntime-node ${ORT_VERSION} has no binary for ${ortPlatform()} in ${bin}`,
+    );
+  }
+  for (const o of Deno.readDirSync(bin)) {
+    if (o.name !== os) Deno.removeSync(join(bin, o.name), { recursive: true });
+  }
+  for (const a of Deno.readDirSync(join(bin, os))) {
+    if (a.name !== arch) Deno.removeSync(join(bin, os, a.name), { recursive: true });
+  }
+  return pkg;
+}
 
 /**
  * Drop `LEFT_OUT` and what only they need from the bundle's deno.lock: Deno installs every
@@ -138,7 +190,9 @@ function pruneLock(lockPath: string): void {
   const named = (s: string) => LEFT_OUT.some((p) => s === `npm:${p}` || s.startsWith(`npm:${p}@`));
   for (const k of Object.keys(specifiers)) if (named(k)) delete specifiers[k];
   const keysOf = (dep: string): string[] =>
-    npm[dep] ? [dep] : Object.keys(npm).filter((k) => k.startsWith(`${dep}@`) && !k.slice(dep.length + 1).includes("@"));
+    npm[dep]
+      ? [dep]
+      : Object.keys(npm).filter((k) => k.startsWith(`${dep}@`) && !k.slice(dep.length + 1).includes("@"));
   const keep = new Set<string>();
   const visit = (key: string) => {
     if (keep.has(key) || !npm[key]) return;
@@ -153,16 +207,33 @@ function pruneLock(lockPath: string): void {
   Deno.writeTextFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
 }
 
+/**
+ * Mark onnxruntime-node as a package without lifecycle scripts in the bundle's deno.lock: its
+ * install script (which fetches GPU providers) is never run in a bundle, and Deno, seeing the
+ * flag, would warn ("Ignored build scripts") and write a `.scripts-warned-<hash of the bundle's
+ * path>` file into the bundle's npm cache, which `verify` would then report as an extra file.
+ */
+function dropInstallScripts(lockPath: string): void {
+  const lock = JSON.parse(Deno.readTextFileSync(lockPath));
+  const entry = lock.npm?.[`onnxruntime-node@${ORT_VERSION}`];
+  if (!entry) {
+    throw new Error(`Cannot bundle the ONNX engine: deno.lock does not pin onnxruntime-node@${ORT_VERSION}`);
+  }
+  delete entry.scripts;
+  Deno.writeTextFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
+}
+
 /** Fill `<dir>/data/deno_dir` with exactly the npm packages the entry points import. */
 async function fillDenoDir(
   app: string,
   work: string,
   target: string,
   log: (s: string) => void,
+  extra: string[] = [],
 ): Promise<void> {
   const entries = listTree(app).filter((f) =>
     /^(tasks|bench|bundle)\/[^/]+\.ts$/.test(f) && !f.includes("_test.") && !f.includes("_bench.")
-  );
+  ).concat(extra);
   log(`filling DENO_DIR from ${entries.length} entry points (deno cache)`);
   const o = await runChild(Deno.execPath(), [
     "cache",
@@ -230,6 +301,15 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
         `Cannot create the bundle inside the checkout at ${out}: choose a folder outside it or under out/`,
       );
     }
+  }
+  const engine = options.engine ?? "libtorch";
+  if (engine !== "libtorch" && engine !== "onnx") {
+    throw new Error(`Cannot create the bundle: --engine must be libtorch or onnx, got ${engine}`);
+  }
+  if (engine === "onnx" && options.withLibtorch) {
+    throw new Error(
+      "Cannot create the bundle: --with-libtorch and --engine onnx exclude each other (an ONNX bundle carries no libtorch)",
+    );
   }
   const needs = bundleNeeds(REPO_ROOT, options.experiments ?? []);
   for (
@@ -314,6 +394,28 @@ async function fill(
   const data = join(dir, "data");
   const app = join(data, "app");
   const sizes: Record<string, number> = {};
+  const engine = options.engine ?? "libtorch";
+  const commit = git(["rev-parse", "HEAD"])?.trim() ?? null;
+
+  // an ONNX bundle: train and export here, and carry experiments that sample the exported models
+  let onnx: OnnxModels | undefined;
+  if (engine === "onnx") {
+    // training here needs the native library (built, or reused when its sources are unchanged)
+    const trains = [...needs.values()].some((n) => {
+      const raw = parseYaml(Deno.readTextFileSync(join(REPO_ROOT, n.yaml))) as {
+        models?: Record<string, unknown>;
+      };
+      return Object.values(raw.models ?? {}).some((m) => !!(m as { train?: unknown } | null)?.train);
+    });
+    if (trains && !Deno.env.get("CRYSTALLM_LIB")) {
+      const { buildFfi } = await import("../tasks/build_ffi.ts");
+      log("building (or reusing) ffi/build/libcrystallm.so to train the models");
+      await buildFfi();
+    }
+    onnx = await prepareOnnxModels(REPO_ROOT, [...needs.keys()], join(tmp, "onnx-train"), app, commit, log);
+    needs = bundleNeeds(REPO_ROOT, [...needs.keys()], onnx.yaml);
+    sizes.models = onnx.models.reduce((a, m) => a + m.bytes, 0);
+  }
 
   // the harness source, with only the needed experiments, snapshots and fixtures
   const wanted = new Set<string>();
@@ -324,14 +426,18 @@ async function fill(
   let bytes = 0;
   for (const f of sourceFiles()) {
     if (/^(experiments|snapshots)\//.test(f) && !wanted.has(f)) continue;
+    // an ONNX bundle builds nothing: the native library's C++ sources and CMake files stay out
+    if (onnx && /^ffi\//.test(f) && !f.endsWith(".ts")) continue;
     bytes += copyFile(join(REPO_ROOT, f), join(app, f));
+  }
+  for (const [name, text] of onnx?.yaml ?? []) {
+    Deno.writeTextFileSync(join(app, "experiments", `${name}.yaml`), text);
   }
   sizes.app = bytes;
   bytes = 0;
   const fixtures = [...new Set([...needs.values()].flatMap((n) => n.files))].sort(byteOrder);
   for (const f of fixtures) bytes += copyPath(join(REPO_ROOT, f), join(app, f));
   sizes.fixtures = bytes;
-  const commit = git(["rev-parse", "HEAD"])?.trim() ?? null;
   const dirty = (git(["status", "--porcelain", "--untracked-files=no"]) ?? "").trim() !== "";
   if (commit) Deno.writeTextFileSync(join(app, "COMMIT"), commit + "\n");
 
@@ -339,23 +445,43 @@ async function fill(
   log(`copying Deno ${Deno.version.deno} (${Deno.execPath()})`);
   sizes.deno = copyFile(Deno.execPath(), join(data, "bin/deno"));
   Deno.chmodSync(join(data, "bin/deno"), 0o755);
-  pruneLock(join(app, "deno.lock"));
-  await fillDenoDir(app, join(tmp, "deno_dir.work"), join(data, "deno_dir"), log);
+  let ortBinding: string | undefined;
+  if (onnx) {
+    dropInstallScripts(join(app, "deno.lock"));
+    await fillDenoDir(app, join(tmp, "deno_dir.work"), join(data, "deno_dir"), log, [
+      `npm:onnxruntime-node@${ORT_VERSION}`,
+    ]);
+    const pkg = ortPlatformOnly(join(data, "deno_dir"));
+    ortBinding = relative(dir, join(pkg, "bin/napi-v6", ortPlatform(), "onnxruntime_binding.node"));
+    log(`onnxruntime-node ${ORT_VERSION}: kept only the ${ortPlatform()} binaries`);
+  } else {
+    pruneLock(join(app, "deno.lock"));
+    await fillDenoDir(app, join(tmp, "deno_dir.work"), join(data, "deno_dir"), log);
+  }
   sizes.deno_dir = treeSize(join(data, "deno_dir"));
 
-  // the native library: the checkout's CPU build, made relocatable
-  const { buildFfi, findLibtorch } = await import("../tasks/build_ffi.ts");
-  log("building (or reusing) ffi/build/libcrystallm.so");
-  const built = await buildFfi();
-  const lib = join(data, "lib/libcrystallm.so");
-  copyFile(built, lib);
-  setRunpath(lib, "$ORIGIN");
-  const { loadLibrary } = await import("../ffi/mod.ts");
-  const rt = loadLibrary({ path: built, numThreads: 1 });
-  const torch = findLibtorch();
-  if (options.withLibtorch) {
-    log("copying libtorch and the libraries it needs (--with-libtorch)");
-    for (const l of lddLibraries(built)) copyFile(l, join(data, "lib", basename(l)));
+  // the native library: the checkout's CPU build, made relocatable (none in an ONNX bundle)
+  let libtorch: Record<string, unknown> | null = null;
+  if (!onnx) {
+    const { buildFfi, findLibtorch } = await import("../tasks/build_ffi.ts");
+    log("building (or reusing) ffi/build/libcrystallm.so");
+    const built = await buildFfi();
+    const lib = join(data, "lib/libcrystallm.so");
+    copyFile(built, lib);
+    setRunpath(lib, "$ORIGIN");
+    const { loadLibrary } = await import("../ffi/mod.ts");
+    const rt = loadLibrary({ path: built, numThreads: 1 });
+    const torch = findLibtorch();
+    if (options.withLibtorch) {
+      log("copying libtorch and the libraries it needs (--with-libtorch)");
+      for (const l of lddLibraries(built)) copyFile(l, join(data, "lib", basename(l)));
+    }
+    libtorch = {
+      version: rt.torch_version,
+      source: torch?.source.replace(/^python:.*/, "python") ?? "unknown",
+      cxx11_abi: rt.cxx11_abi,
+      bundled: !!options.withLibtorch,
+    };
   }
   sizes.lib = treeSize(join(data, "lib"));
 
@@ -386,7 +512,9 @@ async function fill(
   sizes.extra = bytes;
 
   // glibc floor: the highest GLIBC_x version any native file needs
-  const natives = listTree(data).filter((f) => /^(bin\/deno|lib\/.+\.so(\.[\d.]+)?)$/.test(f));
+  const natives = listTree(data).filter((f) =>
+    /^(bin\/deno|lib\/.+\.so(\.[\d.]+)?|deno_dir\/npm\/.+\.(so(\.[\d.]+)?|node))$/.test(f)
+  );
   const floors: Record<string, string | null> = {};
   for (const f of natives) floors[`data/${f}`] = glibcFloor(join(data, f)) ?? null;
   const floor = Object.values(floors).filter((v): v is string => !!v).sort(compareVersions).pop() ?? null;
@@ -399,19 +527,25 @@ async function fill(
     format: "crystallm-bundle/1",
     harness: { commit, dirty, version: "0.1.0" },
     deno: { version: Deno.version.deno, v8: Deno.version.v8, typescript: Deno.version.typescript },
-    libtorch: {
-      version: rt.torch_version,
-      source: torch?.source.replace(/^python:.*/, "python") ?? "unknown",
-      cxx11_abi: rt.cxx11_abi,
-      bundled: !!options.withLibtorch,
-    },
+    engine,
+    libtorch,
+    ...(onnx
+      ? {
+        onnx: {
+          runtime: `onnxruntime-node@${ORT_VERSION}`,
+          platform: ortPlatform(),
+          binding: ortBinding,
+          models: onnx.models,
+        },
+      }
+      : {}),
     glibc: { floor, files: floors },
     experiments: Object.fromEntries(needs),
     extra: extras,
     sizes,
   };
   Deno.writeTextFileSync(join(dir, "bundle.json"), JSON.stringify(info, null, 2) + "\n");
-  Deno.writeTextFileSync(join(dir, "README.txt"), readme(info.experiments));
+  Deno.writeTextFileSync(join(dir, "README.txt"), readme(info.experiments, engine));
 
   // permissions as written (the archive stores them), then the manifests
   for (const d of [dir, ...listDirs(dir)]) Deno.chmodSync(d, 0o755);
@@ -424,6 +558,7 @@ async function fill(
     ],
     ["Bag-Software-Agent", `crystallm bundle create (Deno ${Deno.version.deno})`],
     ["External-Identifier", commit ?? "unknown"],
+    ["Crystallm-Engine", engine],
   ]);
   for (const e of Deno.readDirSync(dir)) {
     if (e.isFile) Deno.chmodSync(join(dir, e.name), e.name === "crystallm" ? 0o755 : 0o644);
@@ -445,17 +580,27 @@ function listDirs(root: string): string[] {
   return out;
 }
 
-function readme(experiments: Record<string, unknown>): string {
+function readme(experiments: Record<string, unknown>, engine: BundleEngine): string {
   const names = Object.keys(experiments);
+  const setup = engine === "onnx"
+    ? `  ./crystallm setup                       nothing to build: checks that onnxruntime-node loads
+                                          and runs the bundled models (the ONNX engine, no libtorch)
+`
+    : `  ./crystallm setup                       use the prebuilt libcrystallm.so, or build one against
+                                          python3's torch (or LIBTORCH / Torch_DIR) with CMake
+`;
   return `crystallm-harness offline bundle
 ================================
 
 Experiments: ${names.join(", ")}
+Engine: ${engine}${
+    engine === "onnx"
+      ? " (the models were trained before bundling and are sampled from data/app/models/*.onnx)"
+      : ""
+  }
 
   ./crystallm verify                      check every file, glibc, the native library, the GPU driver
-  ./crystallm setup                       use the prebuilt libcrystallm.so, or build one against
-                                          python3's torch (or LIBTORCH / Torch_DIR) with CMake
-  ./crystallm audit ${names[0] ?? "<experiment>"} --profile ci    rerun and compare with the snapshot
+${setup}  ./crystallm audit ${names[0] ?? "<experiment>"} --profile ci    rerun and compare with the snapshot
   ./crystallm --help                      every command (as \`deno task crystallm\` in a checkout)
 
 Nothing here needs root or the network. Outputs go to var/out (or --out); when this folder is

@@ -32,13 +32,15 @@ else
   sum=$(cksum <"$B/manifest-sha256.txt" | cut -d' ' -f1)
   S="${TMPDIR:-/tmp}/crystallm-$(id -u)-$sum"
 fi
-mkdir -p "$S/deno_dir" "$S/tmp" "$S/out" || die "cannot create the state folder $S: set CRYSTALLM_STATE to a writable folder"
+mkdir -p "$S/deno_dir" "$S/tmp" "$S/out" "$S/cache" || die "cannot create the state folder $S: set CRYSTALLM_STATE to a writable folder"
 # the npm packages stay in the bundle (read-only use); Deno's own caches go to the state folder
 ln -sfn "$D/deno_dir/npm" "$S/deno_dir/npm"
 
 export DENO_DIR="$S/deno_dir"
 export DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 DENO_NO_PACKAGE_JSON=1
 export TMPDIR="$S/tmp"
+# onnxruntime keeps a device id under $XDG_CACHE_HOME (else ~/.cache): inside the state folder too
+export XDG_CACHE_HOME="$S/cache"
 export CRYSTALLM_BUNDLE="$B" CRYSTALLM_STATE="$S"
 export CRYSTALLM_OUT="${CRYSTALLM_OUT:-$S/out}"
 export CRYSTALLM_BUILD_DIR="${CRYSTALLM_BUILD_DIR:-$S/ffi-build}"

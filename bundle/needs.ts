@@ -42,13 +42,14 @@ export function allExperiments(root: string): string[] {
  *
  * @param root Checkout root.
  * @param name Experiment name (experiments/<name>.yaml).
+ * @param text The YAML to read instead of the checkout's (a bundle's rewritten experiment).
  * @throws {Error} When the experiment does not exist or names a repository path that is missing.
  */
-export function experimentNeeds(root: string, name: string): ExperimentNeeds {
+export function experimentNeeds(root: string, name: string, text?: string): ExperimentNeeds {
   const yaml = `experiments/${name}.yaml`;
   let raw: unknown;
   try {
-    raw = parse(Deno.readTextFileSync(join(root, yaml)));
+    raw = parse(text ?? Deno.readTextFileSync(join(root, yaml)));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(
@@ -83,15 +84,20 @@ export function experimentNeeds(root: string, name: string): ExperimentNeeds {
  *
  * @param root Checkout root.
  * @param names Experiments to bundle; empty for all of them.
+ * @param texts YAML texts that replace the checkout's, by experiment name.
  * @returns Needs by experiment name, dependencies included, sorted by name.
  */
-export function bundleNeeds(root: string, names: string[]): Map<string, ExperimentNeeds> {
+export function bundleNeeds(
+  root: string,
+  names: string[],
+  texts: ReadonlyMap<string, string> = new Map(),
+): Map<string, ExperimentNeeds> {
   const out = new Map<string, ExperimentNeeds>();
   const todo = names.length ? [...names] : allExperiments(root);
   while (todo.length) {
     const n = todo.shift()!;
     if (out.has(n)) continue;
-    const needs = experimentNeeds(root, n);
+    const needs = experimentNeeds(root, n, texts.get(n));
     out.set(n, needs);
     todo.push(...needs.runs);
   }

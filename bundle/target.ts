@@ -9,7 +9,9 @@
  * `verify` checks every file against the BagIt manifests, the machine's glibc against the
  * bundle's floor, that libcrystallm.so resolves its libraries (`ldd`), and reports the GPU
  * driver; `setup` picks the prebuilt library when it loads, else builds one against the
- * machine's libtorch. Only `node:` built-ins and local modules are imported, so both run
+ * machine's libtorch. An ONNX bundle (`bundle create --engine onnx`) has no native library of
+ * its own: verify checks onnxruntime-node's binding instead, and setup builds nothing but loads
+ * the runtime and runs each bundled model once. Only `node:` built-ins and local modules are imported, so both run
  * even when the npm cache of the bundle is damaged.
  *
  * @module
@@ -23,7 +25,23 @@ export interface BundleInfo {
   format: string;
   harness: { commit: string | null; dirty: boolean; version: string };
   deno: { version: string };
-  libtorch: { version: string; source: string; cxx11_abi: number | null; bundled: boolean };
+  /** `onnx` for a bundle made with `--engine onnx`; absent in bundles older than the option. */
+  engine?: "libtorch" | "onnx";
+  /** null in an ONNX bundle. */
+  libtorch: { version: string; source: string; cxx11_abi: number | null; bundled: boolean } | null;
+  onnx?: {
+    runtime: string;
+    platform: string;
+    /** onnxruntime-node's native binding, relative to the bundle. */
+    binding: string;
+    models: {
+      file: string;
+      experiment: string;
+      model: string;
+      profiles: (string | null)[];
+      sha256: string;
+    }[];
+  };
   glibc: { floor: string | null; files: Record<string, string | null> };
   experiments: Record<string, unknown>;
   sizes: Record<string, number>;
@@ -112,9 +130,10 @@ export async function verify(dir: string): Promise<number> {
       `bundle ${dir}: crystallm-harness ${info.harness.commit ?? "(no commit)"}${
         info.harness.dirty ? " (with uncommitted changes)" : ""
       }, ` +
-        `Deno ${info.deno.version}, libtorch ${info.libtorch.version} (${
-          info.libtorch.bundled ? "bundled" : "not bundled"
-        })`,
+        `Deno ${info.deno.version}, ` +
+        (info.libtorch
+          ? `libtorch ${info.libtorch.version} (${info.libtorch.bundled ? "bundled" : "not bundled"})`
+          : `ONNX engine (${info.onnx?.runtime} for ${info.onnx?.platform}, ${info.onnx?.models.length} models), no libtorch`),
     );
   }
   const bag = await checkBag(dir);
@@ -130,7 +149,35 @@ export async function verify(dir: string): Promise<number> {
   }
 
   const glibc = machineGlibc();
-  if (info) {
+  if (info?.onnx) {
+    // every native file of an ONNX bundle must load: Deno and onnxruntime-node
+    const floors = Object.entries(info.glibc.files);
+    const ort = floors.filter(([f]) => f !== "data/bin/deno").map(([, v]) => v).filter((v): v is string =>
+      !!v
+    )
+      .sort(compareVersions).pop();
+    console.log(
+      `glibc: ${glibc ?? "unknown (not glibc?)"} here; bundle floor ${
+        info.glibc.floor ?? "none"
+      } (Deno needs ${info.glibc.files["data/bin/deno"] ?? "none"}, onnxruntime-node ${ort ?? "none"})`,
+    );
+    for (const [f, v] of floors) {
+      if (glibc && v && compareVersions(glibc, v) < 0) {
+        fails.push(`glibc ${glibc} is older than the ${v} ${f} needs`);
+      }
+    }
+    const binding = join(dir, info.onnx.binding);
+    const ldd = lddCheck(binding);
+    if (ldd.ok) console.log(`ONNX runtime: ${info.onnx.binding} resolves all its libraries`);
+    else {
+      console.log(
+        `ONNX runtime: ${info.onnx.binding} does not load here (${
+          ldd.note ?? `unresolved: ${ldd.unresolved.join(", ")}`
+        })`,
+      );
+      fails.push("onnxruntime-node's native library does not resolve here");
+    }
+  } else if (info) {
     const files = info.glibc.files;
     const deno = files["data/bin/deno"];
     const lib = files["data/lib/libcrystallm.so"];
@@ -167,9 +214,10 @@ export async function verify(dir: string): Promise<number> {
   const chosen = chosenLibrary(dir);
   const prebuilt = join(dir, "data/lib/libcrystallm.so");
   const lib = chosen ?? prebuilt;
-  const ldd = lddCheck(lib);
+  const ldd = info?.onnx ? undefined : lddCheck(lib);
   const label = chosen ? `libcrystallm.so chosen by setup (${chosen})` : "prebuilt data/lib/libcrystallm.so";
-  if (ldd.ok) console.log(`native library: ${label} resolves all its libraries`);
+  if (!ldd) { /* an ONNX bundle: no libcrystallm.so */ }
+  else if (ldd.ok) console.log(`native library: ${label} resolves all its libraries`);
   else {
     const why = ldd.note ?? `unresolved: ${ldd.unresolved.join(", ")}`;
     console.log(`native library: ${label} does not load here (${why})`);
@@ -219,6 +267,8 @@ function describe(info: Record<string, unknown>): string {
 export async function setup(dir: string, rebuild = false): Promise<number> {
   const state = stateDir(dir);
   Deno.mkdirSync(state, { recursive: true });
+  const info = readBundleInfo(dir);
+  if (info.onnx) return setupOnnx(dir, info);
   const prebuilt = join(dir, "data/lib/libcrystallm.so");
   if (!rebuild) {
     const p = probe(prebuilt);
@@ -277,8 +327,60 @@ export async function setup(dir: string, rebuild = false): Promise<number> {
   return 0;
 }
 
+/** `setup` of an ONNX bundle: nothing to build; load onnxruntime-node and run each model once. */
+function setupOnnx(dir: string, info: BundleInfo): number {
+  console.log(
+    `setup: nothing to build: this bundle samples with the ONNX engine (${info.onnx!.runtime}), no libtorch`,
+  );
+  let bad = 0;
+  for (const m of info.onnx!.models) {
+    const model = join(dir, "data/app", m.file);
+    const args = [
+      "run",
+      "-A",
+      "--cached-only",
+      "--frozen",
+      "--config",
+      join(dir, "data/app/deno.json"),
+      new URL(import.meta.url).pathname,
+      "probe-onnx",
+      model,
+    ];
+    const r = sh(Deno.execPath(), args);
+    const last = r.out.trim().split("\n").pop() ?? "";
+    if (r.ok && last.startsWith("{")) {
+      const p = JSON.parse(last);
+      console.log(
+        `setup: onnxruntime-node ${p.version} runs ${m.file} here (one step: ${p.vocab} logits, all finite)`,
+      );
+    } else {
+      bad++;
+      console.error(
+        `setup: onnxruntime-node cannot run ${m.file} here: ${
+          (r.err || r.out).trim().split("\n").pop() || `exit ${r.code}`
+        }`,
+      );
+    }
+  }
+  return bad ? 1 : 0;
+}
+
 if (import.meta.main) {
   const [cmd, dir, ...rest] = Deno.args;
+  if (cmd === "probe-onnx") {
+    try {
+      const { OnnxDecoder, ortVersion } = await import("../onnx/session.ts");
+      const d = await OnnxDecoder.open(dir);
+      const { logits } = await d.step([1], 1, 1, d.emptyCache(1));
+      if (!logits.every(Number.isFinite)) throw new Error("non-finite logits");
+      console.log(JSON.stringify({ version: await ortVersion(), vocab: logits.length }));
+      await d.release();
+      Deno.exit(0);
+    } catch (e) {
+      console.error((e as Error).message.split("\n")[0]);
+      Deno.exit(1);
+    }
+  }
   if (cmd === "probe") {
     try {
       const { loadLibrary } = await import("../ffi/mod.ts");

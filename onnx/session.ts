@@ -17,7 +17,9 @@ import { META } from "../export/onnx_export.ts";
 // type-checks the API that is used against the package's own declarations).
 // the version is pinned here (not in deno.json's imports, which Deno installs at every start-up,
 // so that an offline bundle without it would not start) and in deno.lock
-const ORT_SPECIFIER = ["npm:onnxruntime", "node@1.30.0"].join("-");
+/** The pinned onnxruntime-node version (also in deno.lock). */
+export const ORT_VERSION = "1.30.0";
+const ORT_SPECIFIER = ["npm:onnxruntime", `node@${ORT_VERSION}`].join("-");
 declare namespace Ort {
   // deno-lint-ignore no-explicit-any
   type Tensor = any;
@@ -36,7 +38,7 @@ async function loadOrt(): Promise<any> {
       throw new OnnxModelError(
         `Cannot load onnxruntime-node for the ONNX engine (${(e as Error).message.split("\n")[0]}); ` +
           "in a checkout run `deno cache onnx/session.ts` with the npm registry reachable; an offline bundle " +
-          "carries no ONNX engine yet",
+          "carries it only when made with `crystallm bundle create --engine onnx`",
       );
     }
   }
@@ -72,6 +74,54 @@ export async function ortVersion(): Promise<string> {
   return o.env.versions?.node ?? o.env.versions?.common ?? "unknown";
 }
 
+async function readModelBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw new OnnxModelError(`Cannot read ONNX model ${path}: ${(e as Error).message}`);
+  }
+}
+
+async function modelInfo(path: string, bytes: Uint8Array): Promise<OnnxModelInfo> {
+  let meta: Map<string, string>;
+  let opset = 0;
+  try {
+    const m = decodeModel(bytes);
+    meta = new Map((m.metadataProps ?? []).map((p) => [p.key ?? "", p.value ?? ""]));
+    opset = Number(m.opsetImport?.find((o) => !o.domain)?.version ?? 0);
+  } catch (e) {
+    throw new OnnxModelError(
+      `Cannot read ONNX model ${path}: not an ONNX protobuf (${(e as Error).message})`,
+    );
+  }
+  const argsText = meta.get(META.model_args);
+  if (!argsText) {
+    throw new OnnxModelError(
+      `Cannot use ONNX model ${path}: it has no ${META.model_args} metadata; export it with crystallm export onnx`,
+    );
+  }
+  return {
+    path,
+    sha256: await sha256Hex(bytes),
+    opset,
+    model_args: JSON.parse(argsText),
+    checkpoint_sha256: meta.get(META.checkpoint_sha256) ?? "",
+    iter_num: meta.has(META.iter_num) ? Number(meta.get(META.iter_num)) : null,
+  };
+}
+
+/**
+ * What an exported model's file says about it (hash, opset, `model_args`, the checkpoint it was
+ * exported from), read without loading onnxruntime.
+ *
+ * @param path A `.onnx` file written by `crystallm export onnx`.
+ * @returns Its description.
+ * @throws {OnnxModelError} For an unreadable file or one without the exporter's metadata.
+ */
+export async function readOnnxModelInfo(path: string): Promise<OnnxModelInfo> {
+  return await modelInfo(path, await readModelBytes(path));
+}
+
 /** An exported decoder, loaded. */
 export class OnnxDecoder {
   readonly info: OnnxModelInfo;
@@ -90,37 +140,8 @@ export class OnnxDecoder {
    * @throws {OnnxModelError} For an unreadable file or one without the exporter's metadata.
    */
   static async open(path: string): Promise<OnnxDecoder> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(path);
-    } catch (e) {
-      throw new OnnxModelError(`Cannot read ONNX model ${path}: ${(e as Error).message}`);
-    }
-    let meta: Map<string, string>;
-    let opset = 0;
-    try {
-      const m = decodeModel(bytes);
-      meta = new Map((m.metadataProps ?? []).map((p) => [p.key ?? "", p.value ?? ""]));
-      opset = Number(m.opsetImport?.find((o) => !o.domain)?.version ?? 0);
-    } catch (e) {
-      throw new OnnxModelError(
-        `Cannot read ONNX model ${path}: not an ONNX protobuf (${(e as Error).message})`,
-      );
-    }
-    const argsText = meta.get(META.model_args);
-    if (!argsText) {
-      throw new OnnxModelError(
-        `Cannot use ONNX model ${path}: it has no ${META.model_args} metadata; export it with crystallm export onnx`,
-      );
-    }
-    const info: OnnxModelInfo = {
-      path,
-      sha256: await sha256Hex(bytes),
-      opset,
-      model_args: JSON.parse(argsText),
-      checkpoint_sha256: meta.get(META.checkpoint_sha256) ?? "",
-      iter_num: meta.has(META.iter_num) ? Number(meta.get(META.iter_num)) : null,
-    };
+    const bytes = await readModelBytes(path);
+    const info = await modelInfo(path, bytes);
     const threads = Number(Deno.env.get("CRYSTALLM_NUM_THREADS") ?? 0);
     const session = await (await loadOrt()).InferenceSession.create(bytes, {
       graphOptimizationLevel: "all",

@@ -22,7 +22,11 @@ import { nameProblem } from "./paths.ts";
 
 /** Where a model's weights come from. */
 export interface ModelSpec {
-  /** Use this checkpoint (file or run directory) as it is. */
+  /**
+   * Use this checkpoint (file or run directory) as it is; with `engine: onnx` it may also be a
+   * model exported by `crystallm export onnx` (`.onnx`, as offline bundles made with
+   * `bundle create --engine onnx` carry their trained models).
+   */
   checkpoint?: string;
   /**
    * Train it: upstream `train.py` keys (`init_from`, `max_iters`, `learning_rate`, …).
@@ -313,6 +317,11 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     if (spec.checkpoint !== undefined && typeof spec.checkpoint !== "string") {
       problems.push(`models.${name}.checkpoint must be a path`);
     }
+    if (typeof spec.checkpoint === "string" && isOnnxModel(spec.checkpoint) && spec.engine !== "onnx") {
+      problems.push(
+        `models.${name}.checkpoint ${spec.checkpoint} is an ONNX model: only the ONNX engine samples it (set engine: onnx)`,
+      );
+    }
     if (spec.train) problems.push(...trainProblems(name, spec.train, Object.keys(modelsRaw)));
     if (spec.engine !== undefined && spec.engine !== "libtorch" && spec.engine !== "onnx") {
       problems.push(`models.${name}.engine must be libtorch or onnx, got ${JSON.stringify(spec.engine)}`);
@@ -454,3 +463,8 @@ export function experimentYaml(resolved: unknown): string {
 }
 
 export { promptSlug, promptText } from "../generate/prompt.ts";
+
+/** Whether a model's `checkpoint:` names an exported ONNX model rather than a checkpoint. */
+export function isOnnxModel(path: string): boolean {
+  return /\.onnx$/i.test(path);
+}

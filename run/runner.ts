@@ -19,13 +19,7 @@
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
-import {
-  experimentProblems,
-  type ExperimentSpec,
-  experimentYaml,
-  promptSlug,
-  promptText,
-} from "./experiment.ts";
+import { type ExperimentSpec, experimentProblems, experimentYaml, isOnnxModel, promptSlug, promptText } from "./experiment.ts";
 import { hashFile } from "./fingerprint.ts";
 import { assertInside, ContainmentError, isInside, realPathOf } from "./paths.ts";
 import { acquireRunLock } from "./lock.ts";
@@ -42,14 +36,7 @@ import { generate } from "../generate/generate.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
 import { evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
 import { loadTrainingSet, type TrainingSet } from "../evaluate/novelty.ts";
-import {
-  type EvalRecord,
-  macroCsv,
-  summarize,
-  type Summary,
-  summaryCsv,
-  summaryMarkdown,
-} from "../summarize/summarize.ts";
+import { type EvalRecord, macroCsv, summarize, type Summary, summaryCsv, summaryMarkdown } from "../summarize/summarize.ts";
 import { renderReport } from "../summarize/report.ts";
 import { Composition } from "../cif/composition.ts";
 import { matcherPredicate } from "../match/structure_matcher.ts";
@@ -103,9 +90,7 @@ export function repoPath(p: string, outRoot?: string): string {
     const full = join(root, rel);
     if (isAbsolute(rel) || !isInside(root, full)) {
       throw new ContainmentError(
-        `Refusing ${p}: run: paths name an output of another experiment inside the output root ${
-          resolve(root)
-        }, ` +
+        `Refusing ${p}: run: paths name an output of another experiment inside the output root ${resolve(root)}, ` +
           `and this one resolves to ${realPathOf(full)}`,
       );
     }
@@ -126,9 +111,7 @@ export function repoPath(p: string, outRoot?: string): string {
     try {
       Deno.statSync(full);
     } catch {
-      throw new RunError(
-        `Cannot find ${full}: put the shared/ data folder beside the checkout or set CRYSTALLM_SHARED`,
-      );
+      throw new RunError(`Cannot find ${full}: put the shared/ data folder beside the checkout or set CRYSTALLM_SHARED`);
     }
     return full;
   }
@@ -196,23 +179,14 @@ function readEvalCsv(path: string): EvalRecord[] {
  * @param spec Which metrics to keep.
  * @returns Metric name → value.
  */
-export function flattenMetrics(
-  summary: Summary,
-  spec: ExperimentSpec["snapshot"],
-): Record<string, number | null> {
+export function flattenMetrics(summary: Summary, spec: ExperimentSpec["snapshot"]): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   const t = (x: number | null) => (x === null ? "" : `/t${x}`);
   for (const r of summary.rows) {
-    for (const m of spec.metrics) {
-      out[`${r.model}/${promptSlug(r.prompt)}${t(r.temperature)}/${m}`] =
-        (r as unknown as Record<string, number | null>)[m] ?? null;
-    }
+    for (const m of spec.metrics) out[`${r.model}/${promptSlug(r.prompt)}${t(r.temperature)}/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
   }
   for (const r of summary.macro) {
-    for (const m of spec.macro) {
-      out[`${r.model}${t(r.temperature)}/macro/${m}`] = (r as unknown as Record<string, number | null>)[m] ??
-        null;
-    }
+    for (const m of spec.macro) out[`${r.model}${t(r.temperature)}/macro/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
   }
   return out;
 }
@@ -250,15 +224,7 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
 }
 
 /** Files a finished run writes at its end, together; none of them exists while it runs. */
-const RUN_FILES = [
-  "metrics.json",
-  "run.json",
-  "config.resolved.yaml",
-  "summary.csv",
-  "summary_macro.csv",
-  "summary.md",
-  "report.html",
-];
+const RUN_FILES = ["metrics.json", "run.json", "config.resolved.yaml", "summary.csv", "summary_macro.csv", "summary.md", "report.html"];
 
 /**
  * Problems of an experiment's inputs on disk: paths that do not resolve, checkpoints that
@@ -287,14 +253,10 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
     }
   };
   const ds = spec.dataset;
-  if (ds?.sources) {
-    ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
-  }
+  if (ds?.sources) ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
   if (ds?.tokens) exists("dataset.tokens", path("dataset.tokens", ds.tokens));
   if (ds?.subset) exists("dataset.subset.in", path("dataset.subset.in", ds.subset.in));
-  if (spec.evaluate.novelty_against) {
-    exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
-  }
+  if (spec.evaluate.novelty_against) exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
   // the block size each model ends up with, for models that finetune another
   const blockSize = new Map<string, number>();
   const ckptBlock = async (key: string, p: string): Promise<number | null> => {
@@ -306,6 +268,10 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
       return null;
     }
     try {
+      if (isOnnxModel(file)) {
+        const { readOnnxModelInfo } = await import("../onnx/session.ts");
+        return (await readOnnxModelInfo(file)).model_args.block_size;
+      }
       return (await readCheckpoint(file)).model_args.block_size;
     } catch (e) {
       problems.push(`${key}: ${(e as Error).message} (${file})`);
@@ -328,17 +294,12 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
     const cfg = m.train!;
     // train's default block_size (upstream's 2048) applies when the YAML sets none
     const want = typeof cfg.block_size === "number" ? cfg.block_size : TRAIN_DEFAULTS.block_size;
-    if (cfg.dataset !== undefined) {
-      exists(`models.${name}.train.dataset`, path(`models.${name}.train.dataset`, String(cfg.dataset)));
-    } else if (!spec.dataset) {
-      problems.push(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
-    }
+    if (cfg.dataset !== undefined) exists(`models.${name}.train.dataset`, path(`models.${name}.train.dataset`, String(cfg.dataset)));
+    else if (!spec.dataset) problems.push(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
     const from = cfg.init_from;
     let have: number | null = null;
     if (typeof from === "string" && from !== "scratch" && from !== "resume") {
-      have = spec.models[from]
-        ? blockSize.get(from) ?? null
-        : await ckptBlock(`models.${name}.train.init_from`, from);
+      have = spec.models[from] ? blockSize.get(from) ?? null : await ckptBlock(`models.${name}.train.init_from`, from);
       if (have !== null && want > have) {
         problems.push(
           `models.${name}.train.block_size ${want} is larger than the block_size ${have} of its init_from ${from}; ` +
@@ -351,21 +312,39 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
   return problems;
 }
 
-async function runLocked(
+/**
+ * Only the dataset and training stages of an experiment (what `bundle create --engine onnx`
+ * runs to carry trained models): the checkpoint of every model, trained or used as is.
+ *
+ * @param spec The experiment.
+ * @param options Output root, force, log.
+ * @returns Checkpoint path and sha256 per model.
+ * @throws {RunError} When an input is missing or a stage's invariant breaks.
+ */
+export async function trainModels(
   spec: ExperimentSpec,
-  options: RunOptions,
-  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
-): Promise<RunResult> {
-  const { t0, log, root, dir } = ctx;
-  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
-  const noveltyTrain = spec.evaluate.novelty_against
-    ? repoPath(spec.evaluate.novelty_against, root)
-    : undefined;
-  let noveltySet: TrainingSet | undefined;
-  const stageOpts: StageOptions = { force: options.force, log, root };
-  const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
-  const note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) =>
-    stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
+  options: StageOptions & { outRoot?: string; file?: string } = {},
+): Promise<RunResult["checkpoints"]> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const root = repoPath(options.outRoot ?? "out");
+  const dir = assertInside(root, join(root, spec.experiment), "the run directory");
+  const problems = await inputProblems(spec, root);
+  if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
+  using _lock = acquireRunLock(dir, { log });
+  const { checkpoints } = await modelStages(spec, { log, root, dir }, { force: options.force, log, root }, () => {});
+  return checkpoints;
+}
+
+type Note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) => void;
+
+/** The dataset and train stages; models used as is are hashed (an exported `.onnx` one is also the model sampled). */
+async function modelStages(
+  spec: ExperimentSpec,
+  ctx: { log: (l: string) => void; root: string; dir: string },
+  stageOpts: StageOptions,
+  note: Note,
+): Promise<{ checkpoints: RunResult["checkpoints"]; onnxModels: Record<string, string> }> {
+  const { log, root, dir } = ctx;
 
   // --- dataset -------------------------------------------------------------
   let tokens: string | null = null;
@@ -378,21 +357,15 @@ async function runLocked(
       if (ds.sources) ds.sources.forEach((s, i) => (inputs[`source${i}`] = repoPath(s, root)));
       if (ds.subset) inputs.subset_in = repoPath(ds.subset.in, root);
       note(
-        await runStage("dataset", dsDir, {
-          params: ds,
-          inputs,
-          code: ["dataset", "cif", "symmetry", "pickle"],
-        }, async (out) => {
+        await runStage("dataset", dsDir, { params: ds, inputs, code: ["dataset", "cif", "symmetry", "pickle"] }, async (out) => {
           if (ds.subset) {
-            const opts = Object.fromEntries(
-              Object.entries({
-                nTrain: ds.subset.n_train,
-                nVal: ds.subset.n_val,
-                minLen: ds.subset.min_len,
-                seed: ds.subset.seed,
-                allowFewer: ds.subset.allow_fewer,
-              }).filter(([, v]) => v !== undefined),
-            ) as unknown as Parameters<typeof subsetTokenized>[2];
+            const opts = Object.fromEntries(Object.entries({
+              nTrain: ds.subset.n_train,
+              nVal: ds.subset.n_val,
+              minLen: ds.subset.min_len,
+              seed: ds.subset.seed,
+              allowFewer: ds.subset.allow_fewer,
+            }).filter(([, v]) => v !== undefined)) as unknown as Parameters<typeof subsetTokenized>[2];
             const m = await subsetTokenized(repoPath(ds.subset.in, root), out, opts);
             return { subset: m as unknown as Record<string, unknown> };
           }
@@ -412,11 +385,19 @@ async function runLocked(
 
   // --- models --------------------------------------------------------------
   const checkpoints: RunResult["checkpoints"] = {};
+  const onnxModels: Record<string, string> = {};
   for (const name of modelOrder(spec)) {
     const m = spec.models[name];
     if (m.checkpoint) {
       const path = checkpointFile(m.checkpoint, root);
-      checkpoints[name] = { path, sha256: await hashFile(path) };
+      if (isOnnxModel(path)) {
+        // an exported model (an offline ONNX bundle's): sampled as it is; the checkpoint it was
+        // exported from, as its metadata records it, identifies the model for the later stages
+        const { readOnnxModelInfo } = await import("../onnx/session.ts");
+        const info = await readOnnxModelInfo(path);
+        checkpoints[name] = { path, sha256: info.checkpoint_sha256 };
+        onnxModels[name] = path;
+      } else checkpoints[name] = { path, sha256: await hashFile(path) };
       continue;
     }
     const cfg = { ...m.train! } as Record<string, unknown>;
@@ -427,9 +408,7 @@ async function runLocked(
       cfg.init_from = initPath;
     }
     if (!cfg.dataset) {
-      if (!tokens) {
-        throw new RunError(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
-      }
+      if (!tokens) throw new RunError(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
       cfg.dataset = tokens;
     } else cfg.dataset = repoPath(cfg.dataset as string, root);
     const trainDir = join(dir, "train", name);
@@ -437,57 +416,48 @@ async function runLocked(
     // the experiment's device/dtype (`--set device=cuda`) unless the model sets its own
     if (spec.device !== undefined && cfg.device === undefined) cfg.device = spec.device;
     if (spec.dtype !== undefined && cfg.dtype === undefined) cfg.dtype = spec.dtype;
-    const inputs: Record<string, string> = {
-      train_bin: join(cfg.dataset as string, "train.bin"),
-      val_bin: join(cfg.dataset as string, "val.bin"),
-    };
+    const inputs: Record<string, string> = { train_bin: join(cfg.dataset as string, "train.bin"), val_bin: join(cfg.dataset as string, "val.bin") };
     if (initPath) inputs.init_checkpoint = initPath;
     const params = { ...cfg, out_dir: undefined, dataset: undefined, init_from: from };
-    const res = await runStage(`train/${name}`, trainDir, {
-      params,
-      inputs,
-      code: ["train", "ffi", "checkpoint", "pickle", "dataset"],
-    }, async () => {
+    const res = await runStage(`train/${name}`, trainDir, { params, inputs, code: ["train", "ffi", "checkpoint", "pickle", "dataset"] }, async () => {
       const config = resolveTrainConfig(cfg);
       const r = await train(config, { progress: Deno.stderr.isTerminal(), log });
       if (!r.checkpoint) {
-        throw new RunError(
-          `train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`,
-        );
+        throw new RunError(`train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`);
       }
-      return {
-        checkpoint: r.checkpoint,
-        iter_num: r.iter_num,
-        best_val_loss: r.best_val_loss,
-        tokens_per_s: r.tokens_per_s,
-        mode: r.mode,
-        device: r.device_info,
-      };
+      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode, device: r.device_info };
     }, stageOpts);
     note(res);
     const recorded = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
     const ck = { ...recorded, path: movedPath(recorded.path, trainDir) };
     // the seed's pitfall: evaluation silently used the old pretrained checkpoint
     const onDisk = await hashFile(ck.path);
-    if (onDisk !== ck.sha256) {
-      throw new RunError(
-        `train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${
-          ck.sha256.slice(0, 12)
-        })`,
-      );
-    }
+    if (onDisk !== ck.sha256) throw new RunError(`train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${ck.sha256.slice(0, 12)})`);
     if (initPath && (await hashFile(initPath)) === ck.sha256) {
-      throw new RunError(
-        `train/${name}: the saved checkpoint is the initial one (stale checkpoint): training did not save`,
-      );
+      throw new RunError(`train/${name}: the saved checkpoint is the initial one (stale checkpoint): training did not save`);
     }
     checkpoints[name] = { path: ck.path, sha256: ck.sha256 };
   }
+  return { checkpoints, onnxModels };
+}
+
+async function runLocked(
+  spec: ExperimentSpec,
+  options: RunOptions,
+  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
+): Promise<RunResult> {
+  const { t0, log, root, dir } = ctx;
+  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
+  const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
+  let noveltySet: TrainingSet | undefined;
+  const stageOpts: StageOptions = { force: options.force, log, root };
+  const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
+  const note: Note = (m) => stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
+  const { checkpoints, onnxModels } = await modelStages(spec, { log, root, dir }, stageOpts, note);
 
   // --- export (models sampled with engine: onnx) ----------------------------
-  const onnxModels: Record<string, string> = {};
   for (const model of Object.keys(spec.models)) {
-    if (spec.models[model].engine !== "onnx") continue;
+    if (spec.models[model].engine !== "onnx" || onnxModels[model]) continue;
     const ck = checkpoints[model];
     const exportDir = join(dir, "export", model);
     note(
@@ -523,7 +493,7 @@ async function runLocked(
         };
         const s = await runStage(`sample/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "raw"), {
           params: sampleParams,
-          inputs: { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
+          inputs: onnx === ck.path ? { model: onnx } : { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
           code: ["generate", "ffi", "checkpoint", "pickle", "dataset", ...(onnx ? ["onnx", "export"] : [])],
         }, async (out) => {
           // what both engines take: the experiment's sampling settings at this temperature
@@ -542,13 +512,7 @@ async function runLocked(
             const r = await generateOnnx({ ...sampling, model: onnx });
             // the checkpoint the exported graph was made from, as its metadata records it
             const meta = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
-            return {
-              files: r.files.length,
-              tokens_per_s: r.tokens_per_s,
-              checkpoint_sha256: meta.checkpoint.sha256,
-              engine: "onnx",
-              device: r.device_info,
-            };
+            return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: meta.checkpoint.sha256, engine: "onnx", device: r.device_info };
           }
           const r = await generate({
             ...sampling,
@@ -556,39 +520,24 @@ async function runLocked(
             device: spec.sample.device,
             ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
           });
-          return {
-            files: r.files.length,
-            tokens_per_s: r.tokens_per_s,
-            checkpoint_sha256: ck.sha256,
-            device: r.device_info,
-          };
+          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256, device: r.device_info };
         }, stageOpts);
         note(s);
         // an evaluation refuses samples from a checkpoint other than the one training recorded
         const sampled = JSON.parse(await Deno.readTextFile(join(base, "raw", "manifest.json")));
         const usedSha = sampled.outputs?.checkpoint_sha256;
         if (usedSha !== ck.sha256) {
-          throw new RunError(
-            `sample/${model}: samples come from checkpoint ${
-              String(usedSha).slice(0, 12)
-            }, but the model's checkpoint is ${ck.sha256.slice(0, 12)}; rerun with --force`,
-          );
+          throw new RunError(`sample/${model}: samples come from checkpoint ${String(usedSha).slice(0, 12)}, but the model's checkpoint is ${ck.sha256.slice(0, 12)}; rerun with --force`);
         }
         note(
-          await runStage(
-            `postprocess/${model}/${promptSlug(prompt)}/t${temperature}`,
-            join(base, "processed"),
-            {
-              params: {},
-              inputs: { raw: join(base, "raw") },
-              code: ["postprocess", "symmetry", "cif"],
-            },
-            (out) => {
-              const r = postprocessDir(join(base, "raw"), out, { onFailure: () => {} });
-              return { n_files: r.n_files, n_failures: r.n_failures };
-            },
-            stageOpts,
-          ),
+          await runStage(`postprocess/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "processed"), {
+            params: {},
+            inputs: { raw: join(base, "raw") },
+            code: ["postprocess", "symmetry", "cif"],
+          }, (out) => {
+            const r = postprocessDir(join(base, "raw"), out, { onFailure: () => {} });
+            return { n_files: r.n_files, n_failures: r.n_failures };
+          }, stageOpts),
         );
         const evalDir = join(base, "eval");
         note(
@@ -617,8 +566,7 @@ async function runLocked(
             return { metrics: r.metrics as unknown as Record<string, unknown> };
           }, stageOpts),
         );
-        const evalMetrics = JSON.parse(await Deno.readTextFile(join(evalDir, "manifest.json"))).outputs
-          ?.metrics;
+        const evalMetrics = JSON.parse(await Deno.readTextFile(join(evalDir, "manifest.json"))).outputs?.metrics;
         cells.push({
           model,
           prompt: promptText(prompt),
@@ -638,8 +586,7 @@ async function runLocked(
   const metrics = flattenMetrics(summary, spec.snapshot);
   // written to a temporary name and renamed (a link planted at the name is replaced, not followed),
   // run.json last: it marks the run finished
-  const write = (name: string, text: string) =>
-    writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
+  const write = (name: string, text: string) => writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
   await write("summary.csv", summaryCsv(summary));
   await write("summary_macro.csv", macroCsv(summary));
   await write("summary.md", summaryMarkdown(summary, spec.experiment));
@@ -655,21 +602,17 @@ async function runLocked(
   await write("metrics.json", JSON.stringify(metrics, null, 2) + "\n");
   await write(
     "run.json",
-    JSON.stringify(
-      {
-        experiment: spec.experiment,
-        profile: options.profile ?? null,
-        overrides: options.sets ?? [],
-        harness_commit: harnessCommit(),
-        deno: Deno.version,
-        checkpoints,
-        stages,
-        seconds,
-        finished: new Date().toISOString(),
-      },
-      null,
-      2,
-    ) + "\n",
+    JSON.stringify({
+      experiment: spec.experiment,
+      profile: options.profile ?? null,
+      overrides: options.sets ?? [],
+      harness_commit: harnessCommit(),
+      deno: Deno.version,
+      checkpoints,
+      stages,
+      seconds,
+      finished: new Date().toISOString(),
+    }, null, 2) + "\n",
   );
   return { dir, summary, metrics, checkpoints, seconds };
 }

@@ -82,3 +82,50 @@ Deno.test("engine: anything but libtorch or onnx is refused naming the file and 
       e instanceof ExperimentError && /bad\.yaml: models\.a\.engine must be libtorch or onnx/.test(e.message),
   );
 });
+
+Deno.test("checkpoint: <model.onnx> with engine: onnx samples the exported model as it is: no export stage, the same samples, the checkpoint's hash from its metadata", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const { exportOnnx } = await import("../export/onnx_export.ts");
+    const model = join(out, "tiny.onnx");
+    await exportOnnx({ ckpt: TINY, out: model });
+    const sample = { n: 3, max_new_tokens: 40, top_k: 5, seed: 3 };
+    const run = (name: string, checkpoint: string) =>
+      runExperiment(
+        resolveExperiment({
+          experiment: name,
+          models: { tiny: { checkpoint, engine: "onnx" } },
+          prompts: ["data_Na2Cl2\n"],
+          sample,
+        }, `${name}.yaml`),
+        { outRoot: out, log: () => {} },
+      );
+    const fromCkpt = await run("from_ckpt", TINY);
+    const fromOnnx = await run("from_onnx", model);
+    assert.deepEqual(fromOnnx.checkpoints.tiny, { path: model, sha256: await hashFile(TINY) });
+    assert.throws(() => Deno.statSync(join(fromOnnx.dir, "export")), Deno.errors.NotFound);
+    const raw = (dir: string) => join(dir, "sample", "tiny", "Na2Cl2", "t1", "raw");
+    const m = JSON.parse(await Deno.readTextFile(join(raw(fromOnnx.dir), "manifest.json")));
+    assert.deepEqual(Object.keys(m.inputs), ["model"]);
+    assert.equal(m.outputs.checkpoint_sha256, await hashFile(TINY));
+    for (const k of [1, 2, 3]) {
+      assert.equal(
+        await Deno.readTextFile(join(raw(fromOnnx.dir), `sample_${k}.cif`)),
+        await Deno.readTextFile(join(raw(fromCkpt.dir), `sample_${k}.cif`)),
+      );
+    }
+    assert.deepEqual(fromOnnx.metrics, fromCkpt.metrics);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("an .onnx checkpoint without engine: onnx is refused naming the file and key", () => {
+  assert.throws(
+    () => resolveExperiment({ models: { a: { checkpoint: "m/a.onnx" } }, prompts: ["NaCl"] }, "bad.yaml"),
+    (e: Error) =>
+      e instanceof ExperimentError &&
+      /bad\.yaml: models\.a\.checkpoint m\/a\.onnx is an ONNX model: only the ONNX engine samples it \(set engine: onnx\)/
+        .test(e.message),
+  );
+});

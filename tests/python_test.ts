@@ -32,6 +32,8 @@ Deno.test("no module but tests/python.ts starts Python (other processes: deno, t
     ["bundle/elf_test.ts", ["cmd"]],
     ["bundle/manifest_test.ts", ["cmd"]],
     ["bundle/bundle_test.ts", ["cmd", "DENO"]],
+    ["bundle/onnx_bundle_test.ts", ["cmd"]],
+    ["bundle/_debian_root.ts", ["cmd"]],
     // the GPU server's own PyTorch, timed against ours; it compares no printed digits
     ["bench/gpu_check.ts", ["python"]],
   ]);
