@@ -52,17 +52,18 @@ interface Info {
   npmPackages: Record<string, { dependencies?: string[] }>;
 }
 
-const graphCache = new Map<string, { local: string[]; npm: string[] }>();
+/** A module graph as the stage needs it: local files (relative to the root) and npm packages. */
+interface Reached {
+  modules: string[];
+  npm: string[];
+}
 
 /**
  * The local files and npm packages reached from some modules, from one `deno info --json` over
- * a `data:` module importing them all; cached per root and entry set for the process.
+ * a `data:` module importing them all.
  */
-function reach(entries: string[], root: string): { local: string[]; npm: string[] } {
+function reach(entries: string[], root: string): Reached {
   const urls = entries.map((e) => pathToFileURL(join(root, e)).href);
-  const key = `${root}\0${urls.join("\0")}`;
-  const hit = graphCache.get(key);
-  if (hit) return hit;
   const rootModule = "data:application/typescript," +
     urls.map((u) => `import ${JSON.stringify(u)};`).join("");
   const out = new Deno.Command(Deno.execPath(), {
@@ -104,9 +105,49 @@ function reach(entries: string[], root: string): { local: string[]; npm: string[
   for (const u of urls) {
     if (!seen.has(u)) throw new CodeGraphError(`Cannot list the modules of ${u}: deno info did not reach it`);
   }
-  const res = { local: [...local].sort(), npm: [...npm].sort() };
-  graphCache.set(key, res);
-  return res;
+  const modules = [...local].map((p) => relative(root, p).split("\\").join("/")).sort();
+  return { modules, npm: [...npm].sort() };
+}
+
+/** `path\0sha256` of each file, relative to the root. */
+function hashLines(root: string, rels: string[]): string[] {
+  return rels.map((rel) => `${rel}\0${sha256(Deno.readFileSync(join(root, rel)))}`);
+}
+
+/** The configuration that decides how imports resolve (import map, npm versions, lockfile). */
+const CONFIG_FILES = ["deno.json", "deno.jsonc", "deno.lock", "package.json"];
+
+function configStamp(root: string): string {
+  return CONFIG_FILES.map((f) => {
+    try {
+      return `${f}\0${sha256(Deno.readFileSync(join(root, f)))}`;
+    } catch {
+      return `${f}\0-`;
+    }
+  }).join("\n");
+}
+
+/**
+ * Graphs per root and entry set, for the process: `deno info` takes a fraction of a second, and
+ * a run asks for the same stage's code once per model × prompt × temperature. A cached graph is
+ * used while its files and the configuration are unchanged (then no import can have changed).
+ */
+const graphCache = new Map<string, { graph: Reached; lines: string[]; config: string }>();
+
+function cachedReach(entries: string[], root: string): { graph: Reached; lines: string[] } {
+  const key = `${root}\0${entries.join("\0")}`;
+  const config = configStamp(root);
+  const hit = graphCache.get(key);
+  if (hit && hit.config === config) {
+    try {
+      const lines = hashLines(root, hit.graph.modules);
+      if (lines.join("\n") === hit.lines.join("\n")) return { graph: hit.graph, lines };
+    } catch { /* a module is gone: list the graph again */ }
+  }
+  const graph = reach(entries, root);
+  const lines = hashLines(root, graph.modules);
+  graphCache.set(key, { graph, lines, config });
+  return { graph, lines };
 }
 
 /** The files the native library is built from, as tasks/build_ffi.ts lists them. */
@@ -131,13 +172,8 @@ function nativeSources(root: string): string[] {
  */
 export function stageCode(entries: string[], options: CodeGraphOptions = {}): CodeSet {
   const root = options.root ?? REPO_ROOT;
-  const { local, npm } = reach(entries, root);
-  const modules = local.map((p) => relative(root, p).split("\\").join("/"));
+  const { graph: { modules, npm }, lines } = cachedReach(entries, root);
   const native = modules.some((m) => m.startsWith("ffi/")) ? nativeSources(root) : [];
-  const parts: string[] = [];
-  for (const rel of [...modules, ...native]) {
-    parts.push(`${rel}\0${sha256(Deno.readFileSync(join(root, rel)))}`);
-  }
-  for (const p of npm) parts.push(`npm:${p}`);
+  const parts = [...lines, ...hashLines(root, native), ...npm.map((p) => `npm:${p}`)];
   return { version: sha256(parts.join("\n")), entries: [...entries], modules, npm, native };
 }
