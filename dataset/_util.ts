@@ -17,9 +17,11 @@ export function sha256File(path: string): Promise<string> {
   return hashFile(path);
 }
 
-/** Write `manifest.json` (two-space JSON, final newline) into a folder. */
+/** Write `manifest.json` (two-space JSON, final newline) into a folder: to a temporary name, then renamed. */
 export async function writeManifest(dir: string, manifest: unknown): Promise<void> {
-  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  const tmp = join(dir, `.manifest.json.${Deno.pid}.tmp`);
+  await Deno.writeTextFile(tmp, JSON.stringify(manifest, null, 2) + "\n");
+  await Deno.rename(tmp, join(dir, "manifest.json"));
 }
 
 /**

@@ -9,7 +9,8 @@
  *    formula unit; the first one wins a tie; keys keep their first-seen order;
  * 4. split train/val with a seeded shuffle (mulberry32);
  * 5. tokenize (upstream's line filter and tokenizer);
- * 6. write `train.bin`, `val.bin`, `meta.pkl`, `index.json` and `manifest.json`.
+ * 6. write `train.bin`, `val.bin`, `meta.pkl` and `index.json`, and return the manifest (the
+ *    CLI writes it as `manifest.json`, `crystallm run` records it in the stage's manifest).
  *
  * A CIF that cannot be read, symmetrized or preprocessed is counted under
  * `failed` with its reason; one removed by an upstream rule (Z = 0, duplicate) under
@@ -37,7 +38,7 @@ import { writeTokenFile } from "./token_files.ts";
 import { writeMetaPkl } from "./meta_pkl.ts";
 import { type CifRecord, readSource, SourceError, type SourceInfo } from "./sources.ts";
 import { cifWriterSymmetrize, type SymmetrizeFn } from "./symmetrize_step.ts";
-import { mulberry32, sha256File, shuffled, writeManifest } from "./_util.ts";
+import { mulberry32, sha256File, shuffled } from "./_util.ts";
 import type { SymmetrizeDone, SymmetrizeJob } from "./_symmetrize_worker.ts";
 
 /** Options for {@linkcode buildDataset}. */
@@ -186,7 +187,7 @@ function countBy(items: Casualty[]): Record<string, number> {
  * @param sources Paths: directories of `.cif`, `.cif` files, `.csv`/`.csv.gz` with a `cif` column, `.tar.gz`.
  * @param outDir Token directory to write.
  * @param options Split, seed, symmetrize step, progress bar.
- * @returns The manifest (also written to `outDir/manifest.json`).
+ * @returns The manifest (`crystallm data build` writes it to `outDir/manifest.json`).
  * @throws {SourceError} When a source path does not exist, has an unknown kind or holds no CIFs.
  * @example
  * ```ts ignore
@@ -390,6 +391,5 @@ export async function buildDataset(
     dropped,
     failed,
   };
-  await writeManifest(outDir, manifest);
   return manifest;
 }

@@ -21,6 +21,7 @@ import { SubsetError, subsetTokenized } from "./subset.ts";
 import { cifWriterSymmetrize, keepAsIs } from "./symmetrize_step.ts";
 import { encodeCif, loadTokenizer } from "./tokenizer.ts";
 import { MetaError } from "./meta_pkl.ts";
+import { writeManifest } from "./_util.ts";
 
 /** The CIF files named by `<file|dir>...` arguments (directories: their `*.cif`, sorted). */
 function listCifFiles(paths: string[], cmd: Command): string[] {
@@ -160,6 +161,7 @@ Examples:
       };
       try {
         const m = await subsetTokenized(opts.in, opts.out, options);
+        await writeManifest(opts.out, m);
         console.log(
           `wrote ${opts.out}: train ${m.train.taken} CIFs (${m.train.tokens} tokens), val ${m.val.taken} CIFs (${m.val.tokens} tokens)`,
         );
@@ -234,6 +236,7 @@ Examples:
           workers: Math.max(1, nonNegInt(cmd, "--workers", opts.workers)),
           progress: opts.progress && Deno.stderr.isTerminal(),
         });
+        await writeManifest(opts.out, m);
         const c = m.counts;
         console.log(
           `read ${c.read} CIFs: kept ${c.kept} (train ${c.train}, val ${c.val}), dropped ${c.dropped}, failed ${c.failed}`,

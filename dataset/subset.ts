@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { readTokenFile, writeTokenFile } from "./token_files.ts";
 import { readMetaPkl } from "./meta_pkl.ts";
-import { exists, mulberry32, sha256File, shuffled, writeManifest } from "./_util.ts";
+import { exists, mulberry32, sha256File, shuffled } from "./_util.ts";
 
 /** Options for {@linkcode subsetTokenized}. */
 export interface SubsetOptions {
@@ -136,9 +136,9 @@ function gather(ids: Uint16Array, spans: Span[]): Uint16Array {
  * Write a token directory holding `nTrain` + `nVal` whole CIFs of another.
  *
  * @param inDir Folder with `train.bin`, `meta.pkl` and optionally `val.bin`.
- * @param outDir Folder to write `train.bin`, `val.bin`, `meta.pkl` (copied) and `manifest.json` to.
+ * @param outDir Folder to write `train.bin`, `val.bin` and `meta.pkl` (copied) to.
  * @param options Counts, minimum length, seed.
- * @returns The manifest.
+ * @returns The manifest (`crystallm data subset` writes it to `outDir/manifest.json`).
  * @throws {SubsetError} When a stream has too few CIFs (unless `allowFewer`) or a file is missing.
  * @example
  * ```ts ignore
@@ -212,6 +212,5 @@ export async function subsetTokenized(
     },
     output: { files: outFiles },
   };
-  await writeManifest(outDir, manifest);
   return manifest;
 }

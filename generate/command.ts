@@ -10,11 +10,17 @@
  * @module
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { CheckpointError } from "../checkpoint/mod.ts";
+import { CheckpointError, writeFileAtomic } from "../checkpoint/mod.ts";
 import { VocabSizeMismatchError } from "../dataset/tokenizer.ts";
 import { DeviceError, parseDevice } from "../ffi/device.ts";
 import { generate, PromptError } from "./generate.ts";
 import { score } from "./score.ts";
+
+/** Write a sampling run's report as `manifest.json` beside its samples (atomically). */
+async function writeSampleManifest(out: string, manifest: Record<string, unknown>): Promise<void> {
+  const text = JSON.stringify(manifest, null, 2) + "\n";
+  await writeFileAtomic(`${out}/manifest.json`, new TextEncoder().encode(text));
+}
 
 function int(value: string): number {
   const n = Number(value);
@@ -125,6 +131,7 @@ Examples:
         if (o.engine === "onnx") {
           const { generateOnnx } = await import("./onnx_engine.ts");
           const r = await generateOnnx({ ...common, model: o.model });
+          await writeSampleManifest(o.out, r.manifest);
           console.log(JSON.stringify({ out: o.out, samples: r.files.length, tokens_per_s: Math.round(r.tokens_per_s) }));
           return;
         }
@@ -144,6 +151,7 @@ Examples:
           onProgress: (done, total, tps) =>
             console.error(`sampled ${done}/${total} (${Math.round(tps)} tokens/s)`),
         });
+        await writeSampleManifest(o.out, r.manifest);
         console.log(
           JSON.stringify({ out: o.out, samples: r.files.length, tokens_per_s: Math.round(r.tokens_per_s) }),
         );

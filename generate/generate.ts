@@ -25,7 +25,7 @@ export interface GenerateOptions {
   prompt: string;
   /** Space group added to a composition prompt (upstream `make_prompt_file.py --spacegroup`). */
   spacegroup?: string;
-  /** Output directory for sample_<k>.cif and manifest.json. */
+  /** Output directory for sample_<k>.cif. */
   out: string;
   /** Number of samples. @default {1} */
   num_samples?: number;
@@ -47,7 +47,7 @@ export interface GenerateOptions {
   onProgress?: (done: number, total: number, tokensPerS: number) => void;
 }
 
-/** What {@linkcode generate} returns (also written as manifest.json). */
+/** What {@linkcode generate} returns. */
 export interface GenerateResult {
   files: string[];
   /** New tokens per sample (prompt excluded). */
@@ -56,6 +56,19 @@ export interface GenerateResult {
   seconds: number;
   /** Where it ran: device, libtorch and CUDA versions, the GPU. */
   device_info: DeviceInfo;
+  /**
+   * The run's report: engine, checkpoint hash, prompt, settings, runtime, per-sample tokens.
+   * `crystallm sample` writes it as `manifest.json`; `crystallm run` records it in the stage's manifest.
+   */
+  manifest: SampleManifest;
+}
+
+/** A sampling run's report; the checkpoint's hash is what the runner checks samples against. */
+export interface SampleManifest {
+  engine: string;
+  /** The checkpoint sampled (for the ONNX engine: the one the exported graph was made from). */
+  checkpoint: { sha256: string };
+  [key: string]: unknown;
 }
 
 /** The sampling settings of a run with their defaults: what both engines record in the manifest. */
@@ -150,7 +163,7 @@ export async function resolvePrompt(prompt: string, spaceGroup?: string): Promis
 
 /**
  * Sample CIFs and write `sample_<k>.cif` (k = 1 … n, the prompt included, as upstream
- * writes them) plus `manifest.json` naming the checkpoint hash, settings and tokens/s.
+ * writes them), and report the checkpoint hash, settings and tokens/s (`manifest`).
  * Sample k uses the random stream (seed, k−1), so it does not depend on `batch`.
  *
  * @param options Checkpoint, prompt, output and sampling settings.
@@ -188,7 +201,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     (size, first) => model.generate(prompt, size, samplingOptions(settings, stopId, first)),
   );
   const deviceInfo = describeDevice(settings.device, runtime);
-  const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds, device_info: deviceInfo };
+  const tokensPerS = newTokens / seconds;
   const manifest = {
     stage: "generate",
     engine: "libtorch",
@@ -211,11 +224,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
     new_tokens: newTokens,
     seconds,
-    tokens_per_s: result.tokens_per_s,
+    tokens_per_s: tokensPerS,
   };
-  await writeFileAtomic(
-    `${options.out}/manifest.json`,
-    new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
-  );
-  return result;
+  return { files, tokens, tokens_per_s: tokensPerS, seconds, device_info: deviceInfo, manifest };
 }

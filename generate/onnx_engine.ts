@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../checkpoint/mod.ts";
 import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
 import { OnnxDecoder, ortVersion } from "../onnx/session.ts";
 import { sampleOnnx } from "../onnx/generate.ts";
@@ -31,8 +30,8 @@ function deviceInfo(): DeviceInfo {
 }
 
 /**
- * Sample CIFs with the ONNX engine: `sample_<k>.cif` and `manifest.json` as
- * {@link generate} writes them, plus `engine: "onnx"` and the model file's hash.
+ * Sample CIFs with the ONNX engine: `sample_<k>.cif` and the report as {@link generate}
+ * gives them, plus `engine: "onnx"` and the model file's hash.
  *
  * @param options Model, prompt, output and sampling settings.
  * @returns File names, token counts and throughput.
@@ -56,13 +55,7 @@ export async function generateOnnx(options: OnnxGenerateOptions): Promise<Genera
       settings,
       (size, first) => sampleOnnx(decoder, prompt, size, samplingOptions(settings, stopId, first)),
     );
-    const result: GenerateResult = {
-      files,
-      tokens,
-      tokens_per_s: newTokens / seconds,
-      seconds,
-      device_info: deviceInfo(),
-    };
+    const tokensPerS = newTokens / seconds;
     const manifest = {
       stage: "generate",
       engine: "onnx",
@@ -76,17 +69,13 @@ export async function generateOnnx(options: OnnxGenerateOptions): Promise<Genera
         sample_stream: "xoshiro256**(seed, k-1)",
       },
       onnxruntime: { version: await ortVersion(), package: "onnxruntime-node" },
-      device: result.device_info,
+      device: deviceInfo(),
       samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
       new_tokens: newTokens,
       seconds,
-      tokens_per_s: result.tokens_per_s,
+      tokens_per_s: tokensPerS,
     };
-    await writeFileAtomic(
-      `${options.out}/manifest.json`,
-      new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
-    );
-    return result;
+    return { files, tokens, tokens_per_s: tokensPerS, seconds, device_info: deviceInfo(), manifest };
   } finally {
     await decoder.release();
   }

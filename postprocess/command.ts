@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { Command } from "commander";
 import { readCifSet } from "../cif/cif_set.ts";
 import { postprocessDir } from "./postprocess_dir.ts";
@@ -46,6 +47,10 @@ Examples:
       }
       if (n === 0) cmd.error(`error: Cannot postprocess ${inDir}: it holds no CIF files (*.cif)`, { exitCode: 2 });
       const r = postprocessDir(inDir, outDir);
+      // the report as manifest.json, written to a temporary name and renamed
+      const tmp = join(outDir, `.manifest.json.${Deno.pid}.tmp`);
+      Deno.writeTextFileSync(tmp, JSON.stringify(r.manifest, null, 2) + "\n");
+      Deno.renameSync(tmp, join(outDir, "manifest.json"));
       console.error(
         `post-processed ${r.n_files} CIFs into ${outDir} (${r.n_failures} could not be post-processed)`,
       );

@@ -19,6 +19,11 @@ export interface PostprocessDirResult {
   failures: string[];
   /** Output folder. */
   out_dir: string;
+  /**
+   * The run's report (the counts above, the input folder, upstream's version). `crystallm
+   * postprocess` writes it as `manifest.json`; `crystallm run` records it in the stage's manifest.
+   */
+  manifest: Record<string, unknown>;
 }
 
 /** Options for {@link postprocessDir}. */
@@ -28,7 +33,7 @@ export interface PostprocessDirOptions {
 }
 
 /**
- * Post-process every `*.cif` of `inDir` (a folder or a `.tar.gz`) into `outDir` and write `manifest.json` there.
+ * Post-process every `*.cif` of `inDir` (a folder or a `.tar.gz`) into `outDir`, under the same names.
  *
  * @param inDir Folder of generated CIFs, or a `.tar.gz` of them.
  * @param outDir Output folder (created when missing).
@@ -64,13 +69,11 @@ export function postprocessDir(
     Deno.writeTextFileSync(join(outDir, name), r.output);
   }
   const result = { n_files: files.length, n_failures: failures.length, failures, out_dir: outDir };
-  Deno.writeTextFileSync(
-    join(outDir, "manifest.json"),
-    JSON.stringify(
-      { stage: "postprocess", upstream: "CrystaLLM bin/postprocess.py @ 8e81a86", in_dir: inDir, ...result },
-      null,
-      2,
-    ) + "\n",
-  );
-  return result;
+  const manifest = {
+    stage: "postprocess",
+    upstream: "CrystaLLM bin/postprocess.py @ 8e81a86",
+    in_dir: inDir,
+    ...result,
+  };
+  return { ...result, manifest };
 }

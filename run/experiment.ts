@@ -16,8 +16,12 @@
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { basename } from "node:path";
-import { promptSlug } from "../generate/prompt.ts";
-import { checkTrainConfig, trainMode } from "../train/config.ts";
+import { promptSlug, promptText } from "../generate/prompt.ts";
+import { checkTrainConfig, type TrainConfig, trainMode } from "../train/config.ts";
+import type { BuildOptions } from "../dataset/build.ts";
+import type { SubsetOptions } from "../dataset/subset.ts";
+import { keepAsIs } from "../dataset/symmetrize_step.ts";
+import type { GenerateOptions } from "../generate/generate.ts";
 import { nameProblem } from "./paths.ts";
 
 /** Where a model's weights come from. */
@@ -33,7 +37,7 @@ export interface ModelSpec {
    * `init_from` may name another model of the experiment, a checkpoint path, or `scratch`.
    * `dataset` defaults to the experiment's dataset stage.
    */
-  train?: Record<string, unknown>;
+  train?: Partial<TrainConfig>;
   /**
    * The sampling engine: `libtorch` (default), or `onnx` (the checkpoint is exported with
    * `crystallm export onnx` and sampled with onnxruntime-node, on the CPU).
@@ -48,19 +52,22 @@ export interface DatasetSpec {
   /** Use an existing token directory (train.bin, val.bin, meta.pkl). */
   tokens?: string;
   /** Take whole CIFs from a token directory, as the seed's subset script. */
-  subset?: {
-    in: string;
-    n_train: number;
-    n_val: number;
-    min_len?: number;
-    seed?: number;
-    allow_fewer?: boolean;
-  };
+  subset?: SubsetSpec;
   val_fraction?: number;
   seed?: number;
   dedupe?: boolean;
   /** Set false when sources are already CifWriter(symprec=0.1) output. */
   symmetrize?: boolean;
+}
+
+/** `dataset.subset`: whole CIFs of another token directory. */
+export interface SubsetSpec {
+  in: string;
+  n_train: number;
+  n_val: number;
+  min_len?: number;
+  seed?: number;
+  allow_fewer?: boolean;
 }
 
 /** Sampling settings (upstream `sample.py` names where they exist). */
@@ -467,4 +474,105 @@ export { promptSlug, promptText } from "../generate/prompt.ts";
 /** Whether a model's `checkpoint:` names an exported ONNX model rather than a checkpoint. */
 export function isOnnxModel(path: string): boolean {
   return /\.onnx$/i.test(path);
+}
+
+// --- the YAML's sections as the library functions' options ------------------------------------
+
+/**
+ * `buildDataset()` options of a `dataset:` section with `sources`.
+ *
+ * @param ds The section.
+ * @returns Split, seed, deduplication and symmetrize step (the library's defaults where unset).
+ */
+export function buildOptions(ds: DatasetSpec): BuildOptions {
+  return {
+    valFraction: ds.val_fraction,
+    seed: ds.seed,
+    dedupe: ds.dedupe,
+    symmetrize: ds.symmetrize === false ? keepAsIs : undefined,
+  };
+}
+
+/**
+ * `subsetTokenized()` options of a `dataset.subset:` section (unset keys keep the library's defaults).
+ *
+ * @param sub The section.
+ * @returns Counts, minimum length, seed, allow_fewer.
+ */
+export function subsetOptions(sub: SubsetSpec): SubsetOptions {
+  const o: SubsetOptions = { nTrain: sub.n_train, nVal: sub.n_val };
+  if (sub.min_len !== undefined) o.minLen = sub.min_len;
+  if (sub.seed !== undefined) o.seed = sub.seed;
+  if (sub.allow_fewer !== undefined) o.allowFewer = sub.allow_fewer;
+  return o;
+}
+
+/** Paths the runner resolves for a model's training. */
+export interface TrainPaths {
+  /** The token folder. */
+  dataset: string;
+  /** The stage folder (`out_dir`). */
+  outDir: string;
+  /** The checkpoint `init_from` resolved to, when it names a model or a path. */
+  initPath: string | null;
+}
+
+/**
+ * The `train.py` values of a model: its `train:` section with the resolved dataset, output
+ * folder and starting checkpoint, and the experiment's device/dtype unless the model sets its own.
+ *
+ * @param spec The experiment.
+ * @param name The model.
+ * @param paths Resolved paths.
+ * @returns Values for `resolveTrainConfig()`.
+ */
+export function trainValues(spec: ExperimentSpec, name: string, paths: TrainPaths): Partial<TrainConfig> {
+  const cfg: Partial<TrainConfig> = { ...spec.models[name].train };
+  if (paths.initPath) cfg.init_from = paths.initPath;
+  cfg.dataset = paths.dataset;
+  cfg.out_dir = paths.outDir;
+  // the experiment's device/dtype (`--set device=cuda`) unless the model sets its own
+  if (spec.device !== undefined && cfg.device === undefined) cfg.device = spec.device;
+  if (spec.dtype !== undefined && cfg.dtype === undefined) cfg.dtype = spec.dtype;
+  return cfg;
+}
+
+/**
+ * What a train stage's fingerprint covers of its settings: the values without the paths (the
+ * dataset and starting checkpoint are inputs, hashed by content), `init_from` as the YAML says it.
+ */
+export function trainParams(
+  spec: ExperimentSpec,
+  name: string,
+  values: Partial<TrainConfig>,
+): Record<string, unknown> {
+  return { ...values, out_dir: undefined, dataset: undefined, init_from: spec.models[name].train?.init_from };
+}
+
+/**
+ * The sampling options of one prompt at one temperature, as both engines take them.
+ *
+ * @param spec The experiment.
+ * @param prompt The prompt as the YAML writes it.
+ * @param temperature The temperature.
+ * @param out The sample folder.
+ * @returns Options for `generate()` (add `ckpt`, device, dtype) or `generateOnnx()` (add `model`).
+ */
+export function samplingSettings(
+  spec: ExperimentSpec,
+  prompt: string,
+  temperature: number,
+  out: string,
+): Omit<GenerateOptions, "ckpt" | "device" | "dtype"> {
+  const s = spec.sample;
+  return {
+    prompt: promptText(prompt),
+    out,
+    num_samples: s.n,
+    max_new_tokens: s.max_new_tokens,
+    temperature,
+    top_k: s.top_k,
+    seed: s.seed,
+    batch: s.batch,
+  };
 }

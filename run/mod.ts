@@ -4,12 +4,15 @@
  *
  * @module
  */
-// defines: loadExperiment(), resolveExperiment(), applyOverrides(), promptText(), ExperimentSpec, ExperimentError, experimentProblems()
+// defines: loadExperiment(), resolveExperiment(), applyOverrides(), promptText(), ExperimentSpec, ExperimentError, experimentProblems(),
+// and the sections as library options: buildOptions(), subsetOptions(), trainValues(), trainParams(), samplingSettings()
 export * from "./experiment.ts";
-// defines: runExperiment(), inputProblems(), flattenMetrics(), repoPath(), RunError
+// defines: runExperiment(), inputProblems(), flattenMetrics(), repoPath(), RunError, STAGE_CODE
 export * from "./runner.ts";
-// defines: runStage(), codeVersion(), StageManifest
+// defines: runStage(), codeVersion(), StageManifest, StageSpec, StageResult
 export * from "./stage.ts";
+// defines: stageCode(), CodeSet, CodeGraphError
+export * from "./code_graph.ts";
 // defines: sha256(), hashFile(), hashPath(), fingerprint(), canonicalJson()
 export * from "./fingerprint.ts";
 // defines: nameProblem(), isInside(), assertInside(), realPathOf(), ContainmentError

@@ -19,24 +19,50 @@
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { parse as parseCsv } from "csv-parse/sync";
-import { type ExperimentSpec, experimentProblems, experimentYaml, isOnnxModel, promptSlug, promptText } from "./experiment.ts";
+import {
+  buildOptions,
+  experimentProblems,
+  type ExperimentSpec,
+  experimentYaml,
+  isOnnxModel,
+  promptSlug,
+  promptText,
+  samplingSettings,
+  subsetOptions,
+  trainParams,
+  trainValues,
+} from "./experiment.ts";
 import { hashFile } from "./fingerprint.ts";
 import { assertInside, ContainmentError, isInside, realPathOf } from "./paths.ts";
 import { acquireRunLock } from "./lock.ts";
 import { readCheckpoint } from "../checkpoint/mod.ts";
 import { writeFileAtomic } from "../checkpoint/write_checkpoint.ts";
 import { REPO_ROOT } from "./repo.ts";
-import { harnessCommit, runStage, type StageOptions } from "./stage.ts";
+import {
+  harnessCommit,
+  runStage,
+  type StageManifest,
+  type StageOptions,
+  type StageResult,
+  type StageSpec,
+} from "./stage.ts";
 import { buildDataset } from "../dataset/build.ts";
 import { subsetTokenized } from "../dataset/subset.ts";
-import { keepAsIs } from "../dataset/symmetrize_step.ts";
 import { resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.ts";
 import { train } from "../train/train.ts";
 import { generate } from "../generate/generate.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
-import { evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
+import { type EvalMetrics, evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
 import { loadTrainingSet, type TrainingSet } from "../evaluate/novelty.ts";
-import { type EvalRecord, macroCsv, summarize, type Summary, summaryCsv, summaryMarkdown } from "../summarize/summarize.ts";
+import {
+  type EvalRecord,
+  macroCsv,
+  summarize,
+  type Summary,
+  summaryCsv,
+  type SummaryInput,
+  summaryMarkdown,
+} from "../summarize/summarize.ts";
 import { renderReport } from "../summarize/report.ts";
 import { Composition } from "../cif/composition.ts";
 import { matcherPredicate } from "../match/structure_matcher.ts";
@@ -90,7 +116,9 @@ export function repoPath(p: string, outRoot?: string): string {
     const full = join(root, rel);
     if (isAbsolute(rel) || !isInside(root, full)) {
       throw new ContainmentError(
-        `Refusing ${p}: run: paths name an output of another experiment inside the output root ${resolve(root)}, ` +
+        `Refusing ${p}: run: paths name an output of another experiment inside the output root ${
+          resolve(root)
+        }, ` +
           `and this one resolves to ${realPathOf(full)}`,
       );
     }
@@ -111,7 +139,9 @@ export function repoPath(p: string, outRoot?: string): string {
     try {
       Deno.statSync(full);
     } catch {
-      throw new RunError(`Cannot find ${full}: put the shared/ data folder beside the checkout or set CRYSTALLM_SHARED`);
+      throw new RunError(
+        `Cannot find ${full}: put the shared/ data folder beside the checkout or set CRYSTALLM_SHARED`,
+      );
     }
     return full;
   }
@@ -179,14 +209,24 @@ function readEvalCsv(path: string): EvalRecord[] {
  * @param spec Which metrics to keep.
  * @returns Metric name → value.
  */
-export function flattenMetrics(summary: Summary, spec: ExperimentSpec["snapshot"]): Record<string, number | null> {
+export function flattenMetrics(
+  summary: Summary,
+  spec: ExperimentSpec["snapshot"],
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   const t = (x: number | null) => (x === null ? "" : `/t${x}`);
+  // a metric is a column of summary.csv: a number, or null where it is undefined
+  const value = (row: object, m: string): number | null => {
+    const v: unknown = Reflect.get(row, m);
+    return typeof v === "number" ? v : null;
+  };
   for (const r of summary.rows) {
-    for (const m of spec.metrics) out[`${r.model}/${promptSlug(r.prompt)}${t(r.temperature)}/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
+    for (const m of spec.metrics) {
+      out[`${r.model}/${promptSlug(r.prompt)}${t(r.temperature)}/${m}`] = value(r, m);
+    }
   }
   for (const r of summary.macro) {
-    for (const m of spec.macro) out[`${r.model}${t(r.temperature)}/macro/${m}`] = (r as unknown as Record<string, number | null>)[m] ?? null;
+    for (const m of spec.macro) out[`${r.model}${t(r.temperature)}/macro/${m}`] = value(r, m);
   }
   return out;
 }
@@ -224,7 +264,15 @@ export async function runExperiment(spec: ExperimentSpec, options: RunOptions = 
 }
 
 /** Files a finished run writes at its end, together; none of them exists while it runs. */
-const RUN_FILES = ["metrics.json", "run.json", "config.resolved.yaml", "summary.csv", "summary_macro.csv", "summary.md", "report.html"];
+const RUN_FILES = [
+  "metrics.json",
+  "run.json",
+  "config.resolved.yaml",
+  "summary.csv",
+  "summary_macro.csv",
+  "summary.md",
+  "report.html",
+];
 
 /**
  * Problems of an experiment's inputs on disk: paths that do not resolve, checkpoints that
@@ -253,10 +301,14 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
     }
   };
   const ds = spec.dataset;
-  if (ds?.sources) ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
+  if (ds?.sources) {
+    ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
+  }
   if (ds?.tokens) exists("dataset.tokens", path("dataset.tokens", ds.tokens));
   if (ds?.subset) exists("dataset.subset.in", path("dataset.subset.in", ds.subset.in));
-  if (spec.evaluate.novelty_against) exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
+  if (spec.evaluate.novelty_against) {
+    exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
+  }
   // the block size each model ends up with, for models that finetune another
   const blockSize = new Map<string, number>();
   const ckptBlock = async (key: string, p: string): Promise<number | null> => {
@@ -294,12 +346,17 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
     const cfg = m.train!;
     // train's default block_size (upstream's 2048) applies when the YAML sets none
     const want = typeof cfg.block_size === "number" ? cfg.block_size : TRAIN_DEFAULTS.block_size;
-    if (cfg.dataset !== undefined) exists(`models.${name}.train.dataset`, path(`models.${name}.train.dataset`, String(cfg.dataset)));
-    else if (!spec.dataset) problems.push(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
+    if (cfg.dataset !== undefined) {
+      exists(`models.${name}.train.dataset`, path(`models.${name}.train.dataset`, String(cfg.dataset)));
+    } else if (!spec.dataset) {
+      problems.push(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
+    }
     const from = cfg.init_from;
     let have: number | null = null;
     if (typeof from === "string" && from !== "scratch" && from !== "resume") {
-      have = spec.models[from] ? blockSize.get(from) ?? null : await ckptBlock(`models.${name}.train.init_from`, from);
+      have = spec.models[from]
+        ? blockSize.get(from) ?? null
+        : await ckptBlock(`models.${name}.train.init_from`, from);
       if (have !== null && want > have) {
         problems.push(
           `models.${name}.train.block_size ${want} is larger than the block_size ${have} of its init_from ${from}; ` +
@@ -310,6 +367,73 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
     blockSize.set(name, want);
   }
   return problems;
+}
+
+/** What every step of a run shares: the experiment, its folders, the stage options, the stage log. */
+interface Run {
+  spec: ExperimentSpec;
+  /** The output root (for `run:` paths and containment). */
+  root: string;
+  /** The experiment's folder under the root. */
+  dir: string;
+  log: (line: string) => void;
+  stageOpts: StageOptions;
+  /** One entry per stage, in order (recorded in run.json). */
+  stages: { stage: string; skipped: boolean; seconds: number }[];
+  /** The training set for novelty, read once per run (not once per evaluated folder) when needed. */
+  noveltySet?: TrainingSet;
+}
+
+/** One sampled cell: a model, a prompt, a temperature, and its folder. */
+interface Cell {
+  model: string;
+  prompt: string;
+  temperature: number;
+  /** `sample/<model>/<prompt>/t<T>`, holding raw/, processed/ and eval/. */
+  base: string;
+  /** `<model>/<prompt>/t<T>`, the stage names' suffix. */
+  name: string;
+}
+
+/**
+ * The entry modules of each stage: the library modules its body calls. A stage's fingerprint
+ * covers their module graph (run/code_graph.ts), so editing any module they import reruns it.
+ */
+export const STAGE_CODE = {
+  /** `buildDataset()`, its symmetrize workers (started by URL, not imported) and `keepAsIs`. */
+  build: ["dataset/build.ts", "dataset/_symmetrize_worker.ts", "dataset/symmetrize_step.ts"],
+  subset: ["dataset/subset.ts"],
+  train: ["train/train.ts", "train/config.ts"],
+  export: ["export/onnx_export.ts"],
+  sample: ["generate/generate.ts"],
+  sampleOnnx: ["generate/onnx_engine.ts"],
+  postprocess: ["postprocess/postprocess_dir.ts"],
+  evaluate: [
+    "evaluate/evaluate.ts",
+    "evaluate/novelty.ts",
+    "match/structure_matcher.ts",
+    "cif/composition.ts",
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+async function runLocked(
+  spec: ExperimentSpec,
+  options: RunOptions,
+  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
+): Promise<RunResult> {
+  const { t0, log, root, dir } = ctx;
+  const run: Run = { spec, root, dir, log, stageOpts: { force: options.force, log, root }, stages: [] };
+  const tokens = await datasetStep(run);
+  const checkpoints = await trainStep(run, tokens);
+  const onnxModels = await exportStep(run, checkpoints);
+  const evaluated: SummaryInput[] = [];
+  for (const cell of sampleCells(run)) {
+    const ck = checkpoints[cell.model];
+    await sampleStep(run, cell, ck, onnxModels[cell.model]);
+    await postprocessStep(run, cell);
+    evaluated.push(await evaluateStep(run, cell, ck));
+  }
+  return await summarizeStep(run, evaluated, checkpoints, options, t0);
 }
 
 /**
@@ -331,262 +455,297 @@ export async function trainModels(
   const problems = await inputProblems(spec, root);
   if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
   using _lock = acquireRunLock(dir, { log });
-  const { checkpoints } = await modelStages(spec, { log, root, dir }, { force: options.force, log, root }, () => {});
-  return checkpoints;
+  const run: Run = { spec, root, dir, log, stageOpts: { force: options.force, log, root }, stages: [] };
+  return await trainStep(run, await datasetStep(run));
 }
 
-type Note = (m: { manifest: { stage: string; seconds: number }; skipped: boolean }) => void;
+/** Run a stage and note it in the run's stage list. */
+async function stage(
+  run: Run,
+  name: string,
+  dir: string,
+  spec: StageSpec,
+  body: (dir: string) => Promise<StageResult> | StageResult,
+): Promise<StageManifest> {
+  const r = await runStage(name, dir, spec, body, run.stageOpts);
+  run.stages.push({ stage: r.manifest.stage, skipped: r.skipped, seconds: r.manifest.seconds });
+  return r.manifest;
+}
 
-/** The dataset and train stages; models used as is are hashed (an exported `.onnx` one is also the model sampled). */
-async function modelStages(
-  spec: ExperimentSpec,
-  ctx: { log: (l: string) => void; root: string; dir: string },
-  stageOpts: StageOptions,
-  note: Note,
-): Promise<{ checkpoints: RunResult["checkpoints"]; onnxModels: Record<string, string> }> {
-  const { log, root, dir } = ctx;
-
-  // --- dataset -------------------------------------------------------------
-  let tokens: string | null = null;
-  if (spec.dataset) {
-    const ds = spec.dataset;
-    if (ds.tokens) tokens = repoPath(ds.tokens, root);
-    else {
-      const dsDir = join(dir, "dataset");
-      const inputs: Record<string, string> = {};
-      if (ds.sources) ds.sources.forEach((s, i) => (inputs[`source${i}`] = repoPath(s, root)));
-      if (ds.subset) inputs.subset_in = repoPath(ds.subset.in, root);
-      note(
-        await runStage("dataset", dsDir, { params: ds, inputs, code: ["dataset", "cif", "symmetry", "pickle"] }, async (out) => {
-          if (ds.subset) {
-            const opts = Object.fromEntries(Object.entries({
-              nTrain: ds.subset.n_train,
-              nVal: ds.subset.n_val,
-              minLen: ds.subset.min_len,
-              seed: ds.subset.seed,
-              allowFewer: ds.subset.allow_fewer,
-            }).filter(([, v]) => v !== undefined)) as unknown as Parameters<typeof subsetTokenized>[2];
-            const m = await subsetTokenized(repoPath(ds.subset.in, root), out, opts);
-            return { subset: m as unknown as Record<string, unknown> };
-          }
-          const m = await buildDataset(ds.sources!.map((x) => repoPath(x, root)), out, {
-            valFraction: ds.val_fraction,
-            seed: ds.seed,
-            dedupe: ds.dedupe,
-            symmetrize: ds.symmetrize === false ? keepAsIs : undefined,
-            progress: Deno.stderr.isTerminal(),
-          });
-          return { counts: m.counts };
-        }, stageOpts),
-      );
-      tokens = dsDir;
+/**
+ * The dataset step: build a token folder from CIF sources, or take whole CIFs of another
+ * (`subset`), or use one as it is (`tokens`).
+ *
+ * @returns The token folder, or null when the experiment has no dataset section.
+ */
+async function datasetStep(run: Run): Promise<string | null> {
+  const ds = run.spec.dataset;
+  if (!ds) return null;
+  if (ds.tokens) return repoPath(ds.tokens, run.root);
+  const dsDir = join(run.dir, "dataset");
+  const inputs: Record<string, string> = {};
+  if (ds.sources) ds.sources.forEach((s, i) => (inputs[`source${i}`] = repoPath(s, run.root)));
+  if (ds.subset) inputs.subset_in = repoPath(ds.subset.in, run.root);
+  const sub = ds.subset;
+  const code = sub ? STAGE_CODE.subset : STAGE_CODE.build;
+  await stage(run, "dataset", dsDir, { params: ds, inputs, code: [...code] }, async (out) => {
+    if (sub) {
+      const m = await subsetTokenized(repoPath(sub.in, run.root), out, subsetOptions(sub));
+      return { outputs: { subset: { train: m.train, val: m.val } }, report: m };
     }
-  }
+    const sources = ds.sources!.map((x) => repoPath(x, run.root));
+    const m = await buildDataset(sources, out, { ...buildOptions(ds), progress: Deno.stderr.isTerminal() });
+    return { outputs: { counts: m.counts }, report: m };
+  });
+  return dsDir;
+}
 
-  // --- models --------------------------------------------------------------
+/** The train step: every model, those that others finetune first; a model used as is is hashed. */
+async function trainStep(run: Run, tokens: string | null): Promise<RunResult["checkpoints"]> {
   const checkpoints: RunResult["checkpoints"] = {};
-  const onnxModels: Record<string, string> = {};
-  for (const name of modelOrder(spec)) {
-    const m = spec.models[name];
+  for (const name of modelOrder(run.spec)) {
+    const m = run.spec.models[name];
     if (m.checkpoint) {
-      const path = checkpointFile(m.checkpoint, root);
+      const path = checkpointFile(m.checkpoint, run.root);
       if (isOnnxModel(path)) {
         // an exported model (an offline ONNX bundle's): sampled as it is; the checkpoint it was
         // exported from, as its metadata records it, identifies the model for the later stages
         const { readOnnxModelInfo } = await import("../onnx/session.ts");
-        const info = await readOnnxModelInfo(path);
-        checkpoints[name] = { path, sha256: info.checkpoint_sha256 };
-        onnxModels[name] = path;
+        checkpoints[name] = { path, sha256: (await readOnnxModelInfo(path)).checkpoint_sha256 };
       } else checkpoints[name] = { path, sha256: await hashFile(path) };
-      continue;
-    }
-    const cfg = { ...m.train! } as Record<string, unknown>;
-    const from = cfg.init_from as string | undefined;
-    let initPath: string | null = null;
-    if (from && from !== "scratch" && from !== "resume") {
-      initPath = checkpoints[from]?.path ?? checkpointFile(from, root);
-      cfg.init_from = initPath;
-    }
-    if (!cfg.dataset) {
-      if (!tokens) throw new RunError(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
-      cfg.dataset = tokens;
-    } else cfg.dataset = repoPath(cfg.dataset as string, root);
-    const trainDir = join(dir, "train", name);
-    cfg.out_dir = trainDir;
-    // the experiment's device/dtype (`--set device=cuda`) unless the model sets its own
-    if (spec.device !== undefined && cfg.device === undefined) cfg.device = spec.device;
-    if (spec.dtype !== undefined && cfg.dtype === undefined) cfg.dtype = spec.dtype;
-    const inputs: Record<string, string> = { train_bin: join(cfg.dataset as string, "train.bin"), val_bin: join(cfg.dataset as string, "val.bin") };
-    if (initPath) inputs.init_checkpoint = initPath;
-    const params = { ...cfg, out_dir: undefined, dataset: undefined, init_from: from };
-    const res = await runStage(`train/${name}`, trainDir, { params, inputs, code: ["train", "ffi", "checkpoint", "pickle", "dataset"] }, async () => {
-      const config = resolveTrainConfig(cfg);
-      const r = await train(config, { progress: Deno.stderr.isTerminal(), log });
-      if (!r.checkpoint) {
-        throw new RunError(`train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`);
-      }
-      return { checkpoint: r.checkpoint, iter_num: r.iter_num, best_val_loss: r.best_val_loss, tokens_per_s: r.tokens_per_s, mode: r.mode, device: r.device_info };
-    }, stageOpts);
-    note(res);
-    const recorded = res.manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
-    const ck = { ...recorded, path: movedPath(recorded.path, trainDir) };
-    // the seed's pitfall: evaluation silently used the old pretrained checkpoint
-    const onDisk = await hashFile(ck.path);
-    if (onDisk !== ck.sha256) throw new RunError(`train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${ck.sha256.slice(0, 12)})`);
-    if (initPath && (await hashFile(initPath)) === ck.sha256) {
-      throw new RunError(`train/${name}: the saved checkpoint is the initial one (stale checkpoint): training did not save`);
-    }
-    checkpoints[name] = { path: ck.path, sha256: ck.sha256 };
+    } else checkpoints[name] = await trainModel(run, name, tokens, checkpoints);
   }
-  return { checkpoints, onnxModels };
+  return checkpoints;
 }
 
-async function runLocked(
-  spec: ExperimentSpec,
-  options: RunOptions,
-  ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
-): Promise<RunResult> {
-  const { t0, log, root, dir } = ctx;
-  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
-  const noveltyTrain = spec.evaluate.novelty_against ? repoPath(spec.evaluate.novelty_against, root) : undefined;
-  let noveltySet: TrainingSet | undefined;
-  const stageOpts: StageOptions = { force: options.force, log, root };
-  const stages: { stage: string; skipped: boolean; seconds: number }[] = [];
-  const note: Note = (m) => stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds });
-  const { checkpoints, onnxModels } = await modelStages(spec, { log, root, dir }, stageOpts, note);
-
-  // --- export (models sampled with engine: onnx) ----------------------------
-  for (const model of Object.keys(spec.models)) {
-    if (spec.models[model].engine !== "onnx" || onnxModels[model]) continue;
-    const ck = checkpoints[model];
-    const exportDir = join(dir, "export", model);
-    note(
-      await runStage(`export/${model}`, exportDir, {
-        params: { format: "onnx", opset: 17 },
-        inputs: { checkpoint: ck.path },
-        code: ["export", "checkpoint", "pickle"],
-      }, async (out) => {
-        const { exportOnnx } = await import("../export/onnx_export.ts");
-        const r = await exportOnnx({ ckpt: ck.path, out: join(out, "model.onnx") });
-        return { model: r.out, sha256: r.sha256, checkpoint_sha256: r.checkpoint_sha256 };
-      }, stageOpts),
+/** Train one model, then check that its checkpoint is the one it recorded and not the initial one. */
+async function trainModel(
+  run: Run,
+  name: string,
+  tokens: string | null,
+  trained: RunResult["checkpoints"],
+): Promise<{ path: string; sha256: string }> {
+  const cfg = run.spec.models[name].train!;
+  const from = cfg.init_from;
+  const initPath = from && from !== "scratch" && from !== "resume"
+    ? trained[from]?.path ?? checkpointFile(from, run.root)
+    : null;
+  let dataset: string;
+  if (cfg.dataset) dataset = repoPath(cfg.dataset, run.root);
+  else if (tokens) dataset = tokens;
+  else throw new RunError(`models.${name}.train needs a dataset (the experiment has no dataset stage)`);
+  const trainDir = join(run.dir, "train", name);
+  const values = trainValues(run.spec, name, { dataset, outDir: trainDir, initPath });
+  const inputs: Record<string, string> = {
+    train_bin: join(dataset, "train.bin"),
+    val_bin: join(dataset, "val.bin"),
+  };
+  if (initPath) inputs.init_checkpoint = initPath;
+  const params = trainParams(run.spec, name, values);
+  const manifest = await stage(run, `train/${name}`, trainDir, {
+    params,
+    inputs,
+    code: [...STAGE_CODE.train],
+  }, async () => {
+    const r = await train(resolveTrainConfig(values), { progress: Deno.stderr.isTerminal(), log: run.log });
+    if (!r.checkpoint) {
+      throw new RunError(
+        `train/${name} saved no checkpoint: set always_save_checkpoint: true (the seed's stale-checkpoint pitfall)`,
+      );
+    }
+    const { checkpoint, iter_num, best_val_loss, tokens_per_s, mode } = r;
+    return {
+      outputs: { checkpoint, iter_num, best_val_loss, tokens_per_s, mode, device: r.device_info },
+      report: r.manifest,
+    };
+  });
+  const recorded = manifest.outputs.checkpoint as { path: string; sha256: string; iter_num: number };
+  const ck = { ...recorded, path: movedPath(recorded.path, trainDir) };
+  // the seed's pitfall: evaluation silently used the old pretrained checkpoint
+  const onDisk = await hashFile(ck.path);
+  if (onDisk !== ck.sha256) {
+    throw new RunError(
+      `train/${name}: ${ck.path} changed after training (sha256 ${onDisk.slice(0, 12)} ≠ recorded ${
+        ck.sha256.slice(0, 12)
+      })`,
     );
+  }
+  if (initPath && (await hashFile(initPath)) === ck.sha256) {
+    throw new RunError(
+      `train/${name}: the saved checkpoint is the initial one (stale checkpoint): training did not save`,
+    );
+  }
+  return { path: ck.path, sha256: ck.sha256 };
+}
+
+/** The export step: an ONNX file for each model sampled with `engine: onnx`. */
+async function exportStep(run: Run, checkpoints: RunResult["checkpoints"]): Promise<Record<string, string>> {
+  const onnxModels: Record<string, string> = {};
+  for (const model of Object.keys(run.spec.models)) {
+    if (run.spec.models[model].engine !== "onnx") continue;
+    const ck = checkpoints[model];
+    // an exported model given as the checkpoint is sampled as it is: nothing to export
+    if (isOnnxModel(ck.path)) {
+      onnxModels[model] = ck.path;
+      continue;
+    }
+    const exportDir = join(run.dir, "export", model);
+    await stage(run, `export/${model}`, exportDir, {
+      params: { format: "onnx", opset: 17 },
+      inputs: { checkpoint: ck.path },
+      code: [...STAGE_CODE.export],
+    }, async (out) => {
+      const { exportOnnx } = await import("../export/onnx_export.ts");
+      const r = await exportOnnx({ ckpt: ck.path, out: join(out, "model.onnx") });
+      return { outputs: { model: r.out, sha256: r.sha256, checkpoint_sha256: r.checkpoint_sha256 } };
+    });
     onnxModels[model] = join(exportDir, "model.onnx");
   }
+  return onnxModels;
+}
 
-  // --- sample → postprocess → evaluate ------------------------------------
-  const temps = spec.sample.temperatures ?? [null];
-  const cells: Parameters<typeof summarize>[0] = [];
-  for (const model of Object.keys(spec.models)) {
-    for (const prompt of spec.prompts) {
-      for (const temp of temps) {
-        const temperature = temp ?? spec.sample.temperature;
-        const base = join(dir, "sample", model, promptSlug(prompt), `t${temperature}`);
-        const ck = checkpoints[model];
-        const onnx = onnxModels[model];
-        const sampleParams = {
-          ...spec.sample,
-          temperatures: undefined,
-          temperature,
-          prompt: promptText(prompt),
-          ...(onnx ? { engine: "onnx", device: "cpu", dtype: undefined } : {}),
-        };
-        const s = await runStage(`sample/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "raw"), {
-          params: sampleParams,
-          inputs: onnx === ck.path ? { model: onnx } : { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
-          code: ["generate", "ffi", "checkpoint", "pickle", "dataset", ...(onnx ? ["onnx", "export"] : [])],
-        }, async (out) => {
-          // what both engines take: the experiment's sampling settings at this temperature
-          const sampling = {
-            prompt: promptText(prompt),
-            out,
-            num_samples: spec.sample.n,
-            max_new_tokens: spec.sample.max_new_tokens,
-            temperature,
-            top_k: spec.sample.top_k,
-            seed: spec.sample.seed,
-            batch: spec.sample.batch,
-          };
-          if (onnx) {
-            const { generateOnnx } = await import("../generate/onnx_engine.ts");
-            const r = await generateOnnx({ ...sampling, model: onnx });
-            // the checkpoint the exported graph was made from, as its metadata records it
-            const meta = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
-            return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: meta.checkpoint.sha256, engine: "onnx", device: r.device_info };
-          }
-          const r = await generate({
-            ...sampling,
-            ckpt: ck.path,
-            device: spec.sample.device,
-            ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
-          });
-          return { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256, device: r.device_info };
-        }, stageOpts);
-        note(s);
-        // an evaluation refuses samples from a checkpoint other than the one training recorded
-        const sampled = JSON.parse(await Deno.readTextFile(join(base, "raw", "manifest.json")));
-        const usedSha = sampled.outputs?.checkpoint_sha256;
-        if (usedSha !== ck.sha256) {
-          throw new RunError(`sample/${model}: samples come from checkpoint ${String(usedSha).slice(0, 12)}, but the model's checkpoint is ${ck.sha256.slice(0, 12)}; rerun with --force`);
-        }
-        note(
-          await runStage(`postprocess/${model}/${promptSlug(prompt)}/t${temperature}`, join(base, "processed"), {
-            params: {},
-            inputs: { raw: join(base, "raw") },
-            code: ["postprocess", "symmetry", "cif"],
-          }, (out) => {
-            const r = postprocessDir(join(base, "raw"), out, { onFailure: () => {} });
-            return { n_files: r.n_files, n_failures: r.n_failures };
-          }, stageOpts),
-        );
-        const evalDir = join(base, "eval");
-        note(
-          await runStage(`evaluate/${model}/${promptSlug(prompt)}/t${temperature}`, evalDir, {
-            params: { ...spec.evaluate, prompt: promptText(prompt), checkpoint_sha256: ck.sha256 },
-            inputs: {
-              processed: join(base, "processed"),
-              raw: join(base, "raw"),
-              ...(noveltyTrain ? { train: noveltyTrain } : {}),
-            },
-            code: ["evaluate", "symmetry", "cif", "dataset", "match", "postprocess"],
-          }, async (out) => {
-            const csvPath = join(out, "eval.csv");
-            // uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream
-            // the training set is read once per run, not once per evaluated folder
-            if (noveltyTrain) noveltySet ??= loadTrainingSet(noveltyTrain);
-            const r = evaluate(join(base, "processed"), {
-              prompt: promptComposition(prompt) ?? undefined,
-              matcher: matcherPredicate(),
-              train: noveltySet,
-              // upstream's evaluate_cifs.py figures: over the raw samples, as upstream runs it
-              upstreamFrom: join(base, "raw"),
-            });
-            await Deno.writeTextFile(csvPath, rowsToCsv(r.rows));
-            await Deno.writeTextFile(metricsPathFor(csvPath), JSON.stringify(r.metrics, null, 2) + "\n");
-            return { metrics: r.metrics as unknown as Record<string, unknown> };
-          }, stageOpts),
-        );
-        const evalMetrics = JSON.parse(await Deno.readTextFile(join(evalDir, "manifest.json"))).outputs?.metrics;
-        cells.push({
-          model,
-          prompt: promptText(prompt),
-          prompt_formula: promptFormula(prompt),
-          temperature: spec.sample.temperatures ? temperature : null,
-          rows: readEvalCsv(join(evalDir, "eval.csv")),
-          n_unique: evalMetrics?.n_unique_valid,
-          uniqueness_method: evalMetrics?.uniqueness_method,
-          upstream: evalMetrics?.upstream_evaluate_cifs ?? null,
-        });
+/** Every model × prompt × temperature the experiment samples. */
+function sampleCells(run: Run): Cell[] {
+  const cells: Cell[] = [];
+  for (const model of Object.keys(run.spec.models)) {
+    for (const prompt of run.spec.prompts) {
+      for (const temp of run.spec.sample.temperatures ?? [null]) {
+        const temperature = temp ?? run.spec.sample.temperature;
+        const name = `${model}/${promptSlug(prompt)}/t${temperature}`;
+        cells.push({ model, prompt, temperature, name, base: join(run.dir, "sample", name) });
       }
     }
   }
+  return cells;
+}
 
-  // --- summarize -----------------------------------------------------------
-  const summary = summarize(cells);
+/**
+ * The sample step of one cell (libtorch, or onnxruntime for `engine: onnx`); then checks that
+ * the samples come from the model's checkpoint.
+ */
+async function sampleStep(
+  run: Run,
+  cell: Cell,
+  ck: { path: string; sha256: string },
+  onnx: string | undefined,
+): Promise<void> {
+  const { spec } = run;
+  const params = {
+    ...spec.sample,
+    temperatures: undefined,
+    temperature: cell.temperature,
+    prompt: promptText(cell.prompt),
+    ...(onnx ? { engine: "onnx", device: "cpu", dtype: undefined } : {}),
+  };
+  const rawDir = join(cell.base, "raw");
+  const manifest = await stage(run, `sample/${cell.name}`, rawDir, {
+    params,
+    inputs: onnx === ck.path ? { model: onnx } : { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
+    code: [...(onnx ? STAGE_CODE.sampleOnnx : STAGE_CODE.sample)],
+  }, async (out) => {
+    // what both engines take: the experiment's sampling settings at this temperature
+    const sampling = samplingSettings(spec, cell.prompt, cell.temperature, out);
+    if (onnx) {
+      const { generateOnnx } = await import("../generate/onnx_engine.ts");
+      const r = await generateOnnx({ ...sampling, model: onnx });
+      // the checkpoint the exported graph was made from, as its metadata records it
+      const outputs = {
+        files: r.files.length,
+        tokens_per_s: r.tokens_per_s,
+        checkpoint_sha256: r.manifest.checkpoint.sha256,
+      };
+      return { outputs: { ...outputs, engine: "onnx", device: r.device_info }, report: r.manifest };
+    }
+    const r = await generate({
+      ...sampling,
+      ckpt: ck.path,
+      device: spec.sample.device,
+      ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
+    });
+    const outputs = { files: r.files.length, tokens_per_s: r.tokens_per_s, checkpoint_sha256: ck.sha256 };
+    return { outputs: { ...outputs, device: r.device_info }, report: r.manifest };
+  });
+  // an evaluation refuses samples from a checkpoint other than the one training recorded
+  const usedSha = manifest.outputs.checkpoint_sha256;
+  if (usedSha !== ck.sha256) {
+    throw new RunError(
+      `sample/${cell.model}: samples come from checkpoint ${
+        String(usedSha).slice(0, 12)
+      }, but the model's checkpoint is ${ck.sha256.slice(0, 12)}; rerun with --force`,
+    );
+  }
+}
+
+/** The postprocess step of one cell: upstream's postprocess.py over the raw samples. */
+async function postprocessStep(run: Run, cell: Cell): Promise<void> {
+  const raw = join(cell.base, "raw");
+  await stage(run, `postprocess/${cell.name}`, join(cell.base, "processed"), {
+    params: {},
+    inputs: { raw },
+    code: [...STAGE_CODE.postprocess],
+  }, (out) => {
+    const r = postprocessDir(raw, out, { onFailure: () => {} });
+    return { outputs: { n_files: r.n_files, n_failures: r.n_failures }, report: r.manifest };
+  });
+}
+
+/** The evaluate step of one cell: eval.csv and its metrics, and what the summary needs of them. */
+async function evaluateStep(run: Run, cell: Cell, ck: { sha256: string }): Promise<SummaryInput> {
+  const { spec } = run;
+  const evalDir = join(cell.base, "eval");
+  const processed = join(cell.base, "processed"), raw = join(cell.base, "raw");
+  // novelty against a training set (token folder, CIF folder, .tar.gz or CSV), when the YAML names one
+  const noveltyTrain = spec.evaluate.novelty_against
+    ? repoPath(spec.evaluate.novelty_against, run.root)
+    : undefined;
+  const manifest = await stage(run, `evaluate/${cell.name}`, evalDir, {
+    params: { ...spec.evaluate, prompt: promptText(cell.prompt), checkpoint_sha256: ck.sha256 },
+    inputs: { processed, raw, ...(noveltyTrain ? { train: noveltyTrain } : {}) },
+    code: [...STAGE_CODE.evaluate],
+  }, async (out) => {
+    const csvPath = join(out, "eval.csv");
+    const r = evaluate(processed, {
+      prompt: promptComposition(cell.prompt) ?? undefined,
+      // uniqueness among valid samples: pymatgen's default StructureMatcher, as upstream
+      matcher: matcherPredicate(),
+      train: noveltyTrain ? (run.noveltySet ??= loadTrainingSet(noveltyTrain)) : undefined,
+      // upstream's evaluate_cifs.py figures: over the raw samples, as upstream runs it
+      upstreamFrom: raw,
+    });
+    await Deno.writeTextFile(csvPath, rowsToCsv(r.rows));
+    await Deno.writeTextFile(metricsPathFor(csvPath), JSON.stringify(r.metrics, null, 2) + "\n");
+    return { outputs: { metrics: r.metrics } };
+  });
+  const metrics = manifest.outputs.metrics as Partial<EvalMetrics> | undefined;
+  return {
+    model: cell.model,
+    prompt: promptText(cell.prompt),
+    prompt_formula: promptFormula(cell.prompt),
+    temperature: spec.sample.temperatures ? cell.temperature : null,
+    rows: readEvalCsv(join(evalDir, "eval.csv")),
+    n_unique: metrics?.n_unique_valid,
+    uniqueness_method: metrics?.uniqueness_method,
+    upstream: metrics?.upstream_evaluate_cifs ?? null,
+  };
+}
+
+/**
+ * The summarize step: summary tables, report, metrics and run.json, each written to a temporary
+ * name and renamed (a link planted at the name is replaced, not followed), run.json last: it marks
+ * the run finished.
+ */
+async function summarizeStep(
+  run: Run,
+  evaluated: SummaryInput[],
+  checkpoints: RunResult["checkpoints"],
+  options: RunOptions,
+  t0: number,
+): Promise<RunResult> {
+  const { spec, dir } = run;
+  const summary = summarize(evaluated);
   const metrics = flattenMetrics(summary, spec.snapshot);
-  // written to a temporary name and renamed (a link planted at the name is replaced, not followed),
-  // run.json last: it marks the run finished
-  const write = (name: string, text: string) => writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
+  const write = (name: string, text: string) =>
+    writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
   await write("summary.csv", summaryCsv(summary));
   await write("summary_macro.csv", macroCsv(summary));
   await write("summary.md", summaryMarkdown(summary, spec.experiment));
@@ -596,23 +755,21 @@ async function runLocked(
       trainLogs[name] = await Deno.readTextFile(join(dir, "train", name, "train_log.csv"));
     } catch { /* a model used as is has no training log */ }
   }
-  await write("report.html", await renderReport({ experiment: spec, summary, trainLogs, cells }));
+  await write("report.html", await renderReport({ experiment: spec, summary, trainLogs, cells: evaluated }));
   const seconds = (performance.now() - t0) / 1000;
   if (options.resolved) await write("config.resolved.yaml", experimentYaml(options.resolved));
   await write("metrics.json", JSON.stringify(metrics, null, 2) + "\n");
-  await write(
-    "run.json",
-    JSON.stringify({
-      experiment: spec.experiment,
-      profile: options.profile ?? null,
-      overrides: options.sets ?? [],
-      harness_commit: harnessCommit(),
-      deno: Deno.version,
-      checkpoints,
-      stages,
-      seconds,
-      finished: new Date().toISOString(),
-    }, null, 2) + "\n",
-  );
+  const record = {
+    experiment: spec.experiment,
+    profile: options.profile ?? null,
+    overrides: options.sets ?? [],
+    harness_commit: harnessCommit(),
+    deno: Deno.version,
+    checkpoints,
+    stages: run.stages,
+    seconds,
+    finished: new Date().toISOString(),
+  };
+  await write("run.json", JSON.stringify(record, null, 2) + "\n");
   return { dir, summary, metrics, checkpoints, seconds };
 }

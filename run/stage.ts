@@ -1,14 +1,17 @@
 /**
  * One pipeline stage run with `dvc repro` semantics: a fingerprint over the
- * stage's inputs (content hashes), parameters and code; an unchanged stage is
- * skipped, `force` reruns it; every run leaves a `manifest.json` in its folder.
+ * stage's inputs (content hashes), parameters and code (the module graph of its
+ * entry modules, see run/code_graph.ts); an unchanged stage is skipped, `force`
+ * reruns it; every run leaves one `manifest.json` in its folder, written once.
  *
  * @module
  */
 import { join } from "node:path";
-import { fingerprint, hashPath, listFiles, sha256 } from "./fingerprint.ts";
+import { canonicalJson, fingerprint, hashPath } from "./fingerprint.ts";
 import { REPO_ROOT } from "./repo.ts";
 import { assertInside } from "./paths.ts";
+import { type CodeGraphOptions, type CodeSet, stageCode } from "./code_graph.ts";
+import { writeFileAtomic } from "../checkpoint/write_checkpoint.ts";
 
 /** What a stage folder's `manifest.json` records. */
 export interface StageManifest {
@@ -18,10 +21,30 @@ export interface StageManifest {
   params: unknown;
   inputs: Record<string, { path: string; sha256: string }>;
   code_version: string;
+  /** The code the fingerprint covers: entry modules, what they import, npm packages, native sources. */
+  code: Omit<CodeSet, "version">;
   started: string;
   seconds: number;
   versions: { deno: string; v8: string; typescript: string; harness_commit: string | null };
   outputs: Record<string, unknown>;
+  /** What the library function that did the work reports (a dataset build's kept/dropped/failed …). */
+  report?: object;
+}
+
+/** What a stage's code and inputs are. */
+export interface StageSpec {
+  /** Parameters (JSON-able); a change reruns the stage. */
+  params: unknown;
+  /** Input name → path (file or folder), hashed by content. */
+  inputs: Record<string, string>;
+  /** Entry modules relative to the repository (the library modules the stage body calls). */
+  code: string[];
+}
+
+/** What a stage body returns: small outputs the runner reads back, and the library's report. */
+export interface StageResult {
+  outputs: Record<string, unknown>;
+  report?: object;
 }
 
 /** How a stage should run. */
@@ -32,35 +55,18 @@ export interface StageOptions {
   log?: (line: string) => void;
   /** The output root: a stage folder that resolves outside it is never cleared nor written. */
   root?: string;
+  /** Where the code lives (tests point it at a temporary module tree). */
+  codeRoot?: CodeGraphOptions["root"];
 }
 
-const codeCache = new Map<string, string>();
-
 /**
- * Hash of the source folders a stage runs (TypeScript, C++, JSON data), so that a
- * code change reruns the stages it affects and nothing else.
+ * Hash of the code a stage runs: the module graph of its entry modules (see {@link stageCode}).
  *
- * @param folders Repository folders, e.g. `["train", "ffi", "checkpoint"]`.
+ * @param entries Entry modules relative to the repository, e.g. `["train/train.ts"]`.
  * @returns Hex digest.
  */
-export function codeVersion(folders: string[]): string {
-  const key = folders.join(",");
-  const hit = codeCache.get(key);
-  if (hit) return hit;
-  const parts: string[] = [];
-  for (const f of folders) {
-    const dir = join(REPO_ROOT, f);
-    let files: string[] = [];
-    try {
-      files = listFiles(dir, (rel) => /\.(ts|cpp|h|json|txt|py)$/.test(rel) && !rel.startsWith("build/") && !rel.includes("_test."));
-    } catch {
-      files = [];
-    }
-    for (const rel of files) parts.push(`${f}/${rel}\0${sha256(Deno.readFileSync(join(dir, rel)))}`);
-  }
-  const v = sha256(parts.join("\n"));
-  codeCache.set(key, v);
-  return v;
+export function codeVersion(entries: string[]): string {
+  return stageCode(entries).version;
 }
 
 let commit: string | null | undefined;
@@ -94,31 +100,48 @@ export function readManifest(dir: string): StageManifest | null {
   }
 }
 
+/** Why a stage with an old manifest runs again: what differs between the two. */
+function rerunReason(
+  old: StageManifest,
+  params: unknown,
+  inputs: StageManifest["inputs"],
+  code: string,
+): string {
+  const why: string[] = [];
+  if (canonicalJson(old.params) !== canonicalJson(params)) why.push("parameters");
+  const changed = Object.keys({ ...old.inputs, ...inputs })
+    .filter((k) => old.inputs?.[k]?.sha256 !== inputs[k]?.sha256);
+  if (changed.length) why.push(`inputs ${changed.join(", ")}`);
+  if (old.code_version !== code) why.push("code");
+  return why.length ? `${why.join(", ")} changed` : "an earlier run did not finish";
+}
+
 /**
  * Run a stage unless its fingerprint is unchanged.
  *
  * The stage body gets an empty folder (the old one is removed first) and returns
- * what it produced; the manifest is written last, so an interrupted stage is
- * never mistaken for a finished one.
+ * what it produced and what its library function reports; the manifest (both of
+ * them, with the fingerprint, inputs and code) is written last, once, atomically,
+ * so an interrupted stage is never mistaken for a finished one.
  *
  * @param name Stage name, e.g. `sample/nacl10/Na2Cl2/t1`.
  * @param dir The stage's output folder.
- * @param spec Parameters, input paths and code folders.
- * @param body Does the work in `dir`; returns outputs to record.
- * @param options `force`, `log`.
+ * @param spec Parameters, input paths and entry modules.
+ * @param body Does the work in `dir`; returns outputs to record and the library's report.
+ * @param options `force`, `log`, `root`.
  * @returns The manifest and whether the stage was skipped.
  */
 export async function runStage(
   name: string,
   dir: string,
-  spec: { params: unknown; inputs: Record<string, string>; code: string[] },
-  body: (dir: string) => Promise<Record<string, unknown>> | Record<string, unknown>,
+  spec: StageSpec,
+  body: (dir: string) => Promise<StageResult> | StageResult,
   options: StageOptions = {},
 ): Promise<{ manifest: StageManifest; skipped: boolean }> {
   const log = options.log ?? ((l: string) => console.error(l));
   const inputs: StageManifest["inputs"] = {};
   for (const [k, p] of Object.entries(spec.inputs)) inputs[k] = { path: p, sha256: await hashPath(p) };
-  const code = codeVersion(spec.code);
+  const { version: code, ...codeSet } = stageCode(spec.code, { root: options.codeRoot });
   const fp = fingerprint(name, spec.params, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.sha256])), code);
   const old = readManifest(dir);
   if (!options.force && old && old.status === "done" && old.fingerprint === fp) {
@@ -128,10 +151,11 @@ export async function runStage(
   if (options.root) assertInside(options.root, dir, `to clear and write the stage folder of ${name}`);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
-  log(`[${name}] running${old ? (options.force ? " (--force)" : " (inputs, parameters or code changed)") : ""}`);
+  const why = old ? (options.force ? " (--force)" : ` (${rerunReason(old, spec.params, inputs, code)})`) : "";
+  log(`[${name}] running${why}`);
   const started = new Date();
   const t0 = performance.now();
-  const outputs = await body(dir);
+  const { outputs, report } = await body(dir);
   const manifest: StageManifest = {
     stage: name,
     status: "done",
@@ -139,12 +163,15 @@ export async function runStage(
     params: spec.params,
     inputs,
     code_version: code,
+    code: codeSet,
     started: started.toISOString(),
     seconds: (performance.now() - t0) / 1000,
     versions: { ...Deno.version, harness_commit: harnessCommit() },
     outputs,
+    ...(report ? { report } : {}),
   };
-  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  const text = JSON.stringify(manifest, null, 2) + "\n";
+  await writeFileAtomic(join(dir, "manifest.json"), new TextEncoder().encode(text));
   log(`[${name}] done in ${manifest.seconds.toFixed(1)} s`);
   return { manifest, skipped: false };
 }

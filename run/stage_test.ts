@@ -10,14 +10,20 @@ Deno.test("runStage() skips an unchanged stage, reruns on input change or force,
   const body = async (dir: string) => {
     runs++;
     await Deno.writeTextFile(join(dir, "out.txt"), await Deno.readTextFile(input));
-    return { lines: 1 };
+    return { outputs: { lines: 1 }, report: { kept: 1 } };
   };
-  const spec = { params: { n: 1 }, inputs: { input }, code: ["run"] };
+  const spec = { params: { n: 1 }, inputs: { input }, code: ["run/stage.ts"] };
   const quiet = { log: () => {} };
   const a = await runStage("demo", join(tmp, "stage"), spec, body, quiet);
   assert.equal(a.skipped, false);
   assert.equal(a.manifest.inputs.input.sha256.length, 64);
   assert.deepEqual(a.manifest.outputs, { lines: 1 });
+  assert.deepEqual(a.manifest.report, { kept: 1 });
+  // the code the fingerprint covers: the entry and what it imports, not its tests
+  assert.deepEqual(a.manifest.code.entries, ["run/stage.ts"]);
+  assert.ok(a.manifest.code.modules.includes("run/code_graph.ts"));
+  assert.ok(!a.manifest.code.modules.some((m) => m.includes("_test")));
+  assert.deepEqual(JSON.parse(await Deno.readTextFile(join(tmp, "stage", "manifest.json"))), a.manifest);
   const b = await runStage("demo", join(tmp, "stage"), spec, body, quiet);
   assert.equal(b.skipped, true);
   assert.equal(runs, 1);

@@ -10,7 +10,7 @@
  * @module
  */
 import { Command } from "commander";
-import { CheckpointError } from "../checkpoint/mod.ts";
+import { CheckpointError, writeFileAtomic } from "../checkpoint/mod.ts";
 import { loadTrainConfig, TrainConfigError } from "./config.ts";
 import { train, TrainDataError } from "./train.ts";
 
@@ -43,6 +43,8 @@ Examples:
       try {
         const config = await loadTrainConfig(opts.config, opts.set);
         const result = await train(config, { progress: opts.progress });
+        const manifest = JSON.stringify(result.manifest, null, 2) + "\n";
+        await writeFileAtomic(`${config.out_dir}/manifest.json`, new TextEncoder().encode(manifest));
         console.log(JSON.stringify({
           mode: result.mode,
           iter_num: result.iter_num,

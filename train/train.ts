@@ -45,6 +45,12 @@ export interface TrainResult {
   tokens_per_s: number;
   /** Where it ran: device, libtorch and CUDA versions, the GPU. */
   device_info: DeviceInfo;
+  /**
+   * The run's report: mode, resolved config, data hashes, libtorch, device, seeds, timings and
+   * checkpoint. `crystallm train` writes it as `manifest.json`; `crystallm run` records it in the
+   * stage's manifest.
+   */
+  manifest: Record<string, unknown>;
 }
 
 /** Options for {@linkcode train}. */
@@ -151,7 +157,8 @@ const CSV_HEADER = "iteration,lr,train_loss,val_loss,tokens_per_s";
 
 /**
  * Train, finetune or resume a model as the config says, writing `ckpt.pt`,
- * `train_log.csv`, `config.resolved.yaml` and `manifest.json` into `out_dir`.
+ * `train_log.csv` and `config.resolved.yaml` into `out_dir`; the run's report is returned as
+ * `manifest` for the caller to record (one writer per file).
  *
  * @param config The resolved config (see `loadTrainConfig`).
  * @param options Progress bar and logging.
@@ -483,10 +490,6 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       best_val_loss: bestValLoss,
       checkpoint: lastCkpt,
     };
-    await writeFileAtomic(
-      `${config.out_dir}/manifest.json`,
-      new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
-    );
     return {
       mode,
       iter_num: iterNum,
@@ -495,6 +498,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
       checkpoint: lastCkpt,
       tokens_per_s: tokensPerS,
       device_info: deviceInfo,
+      manifest,
     };
   } finally {
     model.dispose();
