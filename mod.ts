@@ -13,6 +13,8 @@
  *
  * @module
  */
+// helpers below every stage: hashes, repository and shared-data paths, seeded random numbers
+export * as core from "./core/mod.ts";
 // shared domain code: CIF reading/writing, structures, compositions, elements
 export * as cif from "./cif/mod.ts";
 // space groups (moyo), symmetrized CifWriter, operator tables

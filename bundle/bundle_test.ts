@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../run/repo.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import { buildFfi, findLibtorch } from "../tasks/build_ffi.ts";
 
 const DENO = Deno.execPath();

@@ -22,7 +22,7 @@
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { REPO_ROOT } from "../run/repo.ts";
+import { REPO_ROOT, sharedDir } from "../core/paths.ts";
 import { bundleNeeds, type ExperimentNeeds } from "./needs.ts";
 import { byteOrder, listTree, writeBag } from "./manifest.ts";
 import { compareVersions, glibcFloor, setRunpath } from "./elf.ts";
@@ -117,10 +117,6 @@ function treeSize(dir: string): number {
   } catch {
     return 0;
   }
-}
-
-function sharedRoot(): string {
-  return Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
 }
 
 /** npm packages a bundle leaves out: the ONNX engine's runtime (288 MB, every platform's binaries). */
@@ -362,7 +358,7 @@ async function fill(
   // shared data and extra paths
   bytes = 0;
   for (const s of [...new Set([...needs.values()].flatMap((n) => n.shared))].sort(byteOrder)) {
-    bytes += copyPath(join(sharedRoot(), s), join(data, "shared", s));
+    bytes += copyPath(join(sharedDir(), s), join(data, "shared", s));
   }
   sizes.shared = bytes;
   bytes = 0;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { hasShared, sharedPath } from "./corpus.ts";
+import { hasShared, sharedPath } from "../core/paths.ts";
 
 /** One line of `preprocessed.jsonl`. */
 export interface OracleCase {

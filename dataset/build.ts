@@ -37,7 +37,9 @@ import { writeTokenFile } from "./token_files.ts";
 import { writeMetaPkl } from "./meta_pkl.ts";
 import { type CifRecord, readSource, SourceError, type SourceInfo } from "./sources.ts";
 import { cifWriterSymmetrize, type SymmetrizeFn } from "./symmetrize_step.ts";
-import { mulberry32, sha256File, shuffled, writeManifest } from "./_util.ts";
+import { hashFile } from "../core/hash.ts";
+import { mulberry32, shuffled } from "../core/random.ts";
+import { writeManifest } from "./_util.ts";
 import type { SymmetrizeDone, SymmetrizeJob } from "./_symmetrize_worker.ts";
 
 /** Options for {@linkcode buildDataset}. */
@@ -357,7 +359,7 @@ export async function buildDataset(
 
   const files: Record<string, string> = {};
   for (const f of ["train.bin", "val.bin", "meta.pkl", "index.json"]) {
-    files[f] = await sha256File(join(outDir, f));
+    files[f] = await hashFile(join(outDir, f));
   }
   const seconds = (performance.now() - t0) / 1000;
   const manifest: BuildManifest = {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { cifSpans, SubsetError, subsetTokenized } from "./subset.ts";
 import { readTokenFile } from "./token_files.ts";
 import { HAS_ORACLE, ORACLE_DIR, oraclePath } from "./_oracle_testing.ts";
-import { sharedDir } from "./corpus.ts";
+import { sharedDir } from "../core/paths.ts";
 import { HAS_PYTHON, runPython } from "./_python_testing.ts";
 
 /** The oracle's own record of where each CIF sits in its streams. */

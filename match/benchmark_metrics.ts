@@ -54,7 +54,7 @@
  *
  * @module
  */
-import { sha256 } from "../run/fingerprint.ts";
+import { sha256 } from "../core/hash.ts";
 import { basename, join } from "node:path";
 import { structureFromCif } from "../cif/from_cif.ts";
 import { element } from "../cif/elements.ts";

@@ -10,7 +10,7 @@ export * from "./experiment.ts";
 export * from "./runner.ts";
 // defines: runStage(), codeVersion(), StageManifest
 export * from "./stage.ts";
-// defines: sha256(), hashFile(), hashPath(), fingerprint(), canonicalJson()
+// defines: fingerprint()
 export * from "./fingerprint.ts";
 // defines: nameProblem(), isInside(), assertInside(), realPathOf(), ContainmentError
 export * from "./paths.ts";

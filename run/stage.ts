@@ -6,8 +6,9 @@
  * @module
  */
 import { join } from "node:path";
-import { fingerprint, hashPath, listFiles, sha256 } from "./fingerprint.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { hashPath, listFiles, sha256 } from "../core/hash.ts";
+import { fingerprint } from "./fingerprint.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import { assertInside } from "./paths.ts";
 
 /** What a stage folder's `manifest.json` records. */

@@ -68,6 +68,7 @@ Deno.test("summarize() carries upstream's evaluate_cifs.py counts as extra colum
     valid: 1,
     valid_gen_len_mean: 250,
     valid_gen_len_std: 0,
+    valid_gen_len_max: 250,
   };
   const s = summarize([
     { model: "m", prompt: "p", rows: [rec("1", "NaCl", 225, true), rec("2", null, null, false)], upstream },

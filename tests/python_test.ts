@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { cpuHasAvx512, hasPython, NPY_DISABLE_CPU_FEATURES, referenceUnpinned, runPython } from "./python.ts";
-import { REPO_ROOT } from "./shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** Every .ts file of the repository outside out/, .tools/ and ffi/build/. */
 function sourceFiles(dir = REPO_ROOT): string[] {

@@ -5,7 +5,7 @@
  * @module
  */
 import { spglibReference, type SpglibRequest, testCells } from "../../tests/spglib.ts";
-import { mulberry32 } from "../../dataset/_util.ts";
+import { mulberry32 } from "../../core/random.ts";
 import { matGetDeterminantD3 } from "./mathfunc.ts";
 import type { Mat3 } from "./types.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { mulberry32 } from "../../dataset/_util.ts";
+import { mulberry32 } from "../../core/random.ts";
 import { jsonLinesReference, spglibReference, type TestCell } from "../../tests/spglib.ts";
 import type { Cell } from "./types.ts";
 

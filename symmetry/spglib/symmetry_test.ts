@@ -4,7 +4,7 @@
  * `tools/symmetry_reference.py`: same operations, same ORDER, same translations), and python's
  * public `get_symmetry` (same rotations; its order is the refined dataset's, not this one's).
  */
-import { mulberry32 } from "../../dataset/_util.ts";
+import { mulberry32 } from "../../core/random.ts";
 import assert from "node:assert/strict";
 import { hasSpglib, spglibReference, type TestCell, testCells } from "../../tests/spglib.ts";
 import type { Symmetry } from "./types.ts";

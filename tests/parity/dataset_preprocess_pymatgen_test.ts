@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { preprocessCif } from "../../dataset/preprocess.ts";
 import { describeTextDiff } from "../../dataset/_oracle_testing.ts";
 import { hasPython, runPython } from "../python.ts";
-import { REPO_ROOT } from "../../dataset/corpus.ts";
+import { REPO_ROOT } from "../../core/paths.ts";
 
 const HAS_PYMATGEN = hasPython(["pymatgen.core"]);
 

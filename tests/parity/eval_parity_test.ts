@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 import { evaluate, evaluateChain, evaluateCif } from "../../evaluate/evaluate.ts";
 import { ParsedCif } from "../../evaluate/_parse.ts";
 import { errorText } from "../../evaluate/_parse.ts";

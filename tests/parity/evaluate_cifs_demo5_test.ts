@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../shared.ts";
+import { REPO_ROOT } from "../../core/paths.ts";
 import { crystallm } from "../cli.ts";
 import { evaluateUpstream, type UpstreamChain, upstreamSummary } from "../../evaluate/evaluate.ts";
 import { readCifSet } from "../../cif/cif_set.ts";

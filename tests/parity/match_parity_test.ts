@@ -29,7 +29,7 @@ import {
 } from "../../match/structure_matcher.ts";
 import { readCorpus } from "../corpora.ts";
 import { hasPymatgen } from "../pymatgen.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 import { pymatgenMatch } from "./match_pymatgen.ts";
 import { structureVariants } from "./match_variants.ts";
 
