@@ -4,7 +4,7 @@
  * so it does not rot between the rare sessions that have a GPU.
  */
 import assert from "node:assert/strict";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { PYTHON } from "../tests/python.ts";
 
 Deno.test("bench/gpu_check.ts --small --device cpu writes parity, train and sample figures", {

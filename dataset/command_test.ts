@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HAS_ORACLE, ORACLE_DIR, oracleCases } from "./_oracle_testing.ts";
+import { HAS_ORACLE, ORACLE_DIR, oracleCases } from "./_test_utils.ts";
 import { sharedDir } from "../core/paths.ts";
 
 const COMMAND = fileURLToPath(new URL("./command.ts", import.meta.url));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { postprocessCif } from "../postprocess/postprocess.ts";
 import { isSpaceGroupConsistent } from "./is_space_group_consistent.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("isSpaceGroupConsistent() compares the stated symbol with the one found at symprec 0.1", async (t) => {
   const nacl = postprocessCif(NACL_RAW);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as ort from "npm:onnxruntime-node@1.30.0";
 import { loadModel, readCheckpoint, writeCheckpoint } from "../checkpoint/mod.ts";
 import type { Checkpoint } from "../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { OnnxDecoder } from "../onnx/session.ts";
 import { buildDecoderModel, decodeModel, encodeModel } from "./onnx_graph.ts";
 import type { IValueInfoProto } from "./onnx_proto.ts";

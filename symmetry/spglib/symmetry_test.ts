@@ -23,7 +23,7 @@ import {
   type RefSymmetry,
   symmetryReference,
   toCell,
-} from "./symmetry_reference_util.ts";
+} from "./_test_utils.ts";
 
 const ignore = !hasSpglib();
 

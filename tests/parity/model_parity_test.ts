@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { checkpointFromModel, loadModel, readCheckpoint, writeCheckpoint } from "../../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../../ffi/_test_lib.ts";
-import { hasPython, runPython } from "../../pickle/_python.ts";
+import { NO_LIBTORCH } from "../../ffi/_test_utils.ts";
+import { hasPython, runPython } from "../../pickle/_test_utils.ts";
 
 const ORACLE = new URL("../../../shared/oracle/model/", import.meta.url).pathname;
 const TOOLS = new URL("../../tools/", import.meta.url).pathname;
