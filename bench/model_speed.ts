@@ -21,7 +21,7 @@
  */
 import { checkpointFromModel, writeCheckpoint } from "../checkpoint/mod.ts";
 import { createModel, loadLibrary } from "../ffi/mod.ts";
-import { buildFfi } from "../tasks/build_ffi.ts";
+import { buildFfi } from "../ffi/build.ts";
 import { pythonCommand } from "../tests/python.ts";
 
 // the environment as the user started us: loadLibrary() sets OMP_WAIT_POLICY=PASSIVE in

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPO_ROOT } from "../core/paths.ts";
-import { buildFfi, findLibtorch } from "../tasks/build_ffi.ts";
+import { buildFfi, findLibtorch } from "../ffi/build.ts";
 
 const DENO = Deno.execPath();
 const dec = new TextDecoder();

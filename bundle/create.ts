@@ -340,7 +340,7 @@ async function fill(
   sizes.deno_dir = treeSize(join(data, "deno_dir"));
 
   // the native library: the checkout's CPU build, made relocatable
-  const { buildFfi, findLibtorch } = await import("../tasks/build_ffi.ts");
+  const { buildFfi, findLibtorch } = await import("../ffi/build.ts");
   log("building (or reusing) ffi/build/libcrystallm.so");
   const built = await buildFfi();
   const lib = join(data, "lib/libcrystallm.so");

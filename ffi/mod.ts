@@ -10,7 +10,7 @@
  * console.log(loss);
  * ```
  *
- * Build the library first with `deno task build:ffi` (tasks/build_ffi.ts).
+ * Build the library first with `deno task build:ffi` (ffi/build.ts).
  *
  * @module
  */

@@ -24,7 +24,7 @@ function sourceFiles(dir = REPO_ROOT): string[] {
 Deno.test("no module but tests/python.ts starts Python (other processes: deno, tar, git, bash, the FFI build tools)", () => {
   const allowed = new Map([
     ["tests/python.ts", ["PYTHON"]],
-    ["tasks/build_ffi.ts", ["cmd"]],
+    ["ffi/build.ts", ["cmd"]],
     // the bundle's tool runners (tar, xz, ldd, readelf, unshare, chroot, debootstrap, sha256sum)
     ["bundle/_proc.ts", ["cmd"]],
     ["bundle/target.ts", ["cmd"]],
@@ -46,7 +46,7 @@ Deno.test("no module but tests/python.ts starts Python (other processes: deno, t
       offenders.push(`${file}: Deno.Command(${what})`);
     }
     if (
-      file !== "tests/python.ts" && file !== "tasks/build_ffi.ts" &&
+      file !== "tests/python.ts" && file !== "ffi/build.ts" &&
       /["']\/usr\/bin\/python3["']/.test(text)
     ) {
       offenders.push(`${file}: names /usr/bin/python3 (use PYTHON from tests/python.ts)`);
