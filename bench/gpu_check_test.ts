@@ -1,5 +1,5 @@
 /**
- * The GPU check's CPU dry run (the issue asks that it be prepared and run on CPU first): the
+ * The GPU check's CPU dry run (it is prepared and run on CPU first): the
  * script runs end to end at small sizes on `--device cpu` and writes every section of its JSON,
  * so it does not rot between the rare sessions that have a GPU.
  */

@@ -13,9 +13,11 @@
  * @returns A function giving floats in [0, 1).
  * @example
  * ```ts
- * import { mulberry32 } from "./random.ts";
+ * import assert from "node:assert/strict";
+ * import { mulberry32, shuffled } from "./random.ts";
  * const a = mulberry32(42), b = mulberry32(42);
- * console.assert(a() === b() && a() >= 0 && a() < 1);
+ * assert.deepEqual([a(), a(), a()], [b(), b(), b()]);
+ * assert.deepEqual(shuffled([1, 2, 3, 4], mulberry32(1)).sort(), [1, 2, 3, 4]);
  * ```
  */
 export function mulberry32(seed: number): () => number {

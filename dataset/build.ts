@@ -1,7 +1,7 @@
 /**
  * `crystallm data build`: raw CIFs in, an upstream-compatible token directory out.
  *
- * Steps, in the order of issue 3:
+ * Steps, in order:
  * 1. symmetrize (pymatgen `CifWriter(symprec=0.1)` semantics, `symmetrize_step.ts`);
  * 2. preprocess (upstream `bin/preprocess.py`, `preprocess.ts`);
  * 3. deduplicate with upstream's `bin/deduplicate.py` rule: for each

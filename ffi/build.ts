@@ -171,7 +171,7 @@ function checkAbi(lib: string, flagFromCmake: number | undefined, loc: LibtorchL
 
 function warnSlowBlas(lib: string): void {
   // Debian's libtorch calls whatever libblas.so.3 the alternatives system points at; the
-  // reference BLAS is ~25x slower than OpenBLAS on this kind of machine (issue 4)
+  // reference BLAS is ~25x slower than OpenBLAS on this kind of machine
   const ldd = run("ldd", [lib]).stdout;
   const blas = /libblas\.so\.3\s+=>\s+(\S+)/.exec(ldd)?.[1];
   if (!blas) return;

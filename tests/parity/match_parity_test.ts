@@ -14,7 +14,7 @@
  * - live pymatgen (`tools/match_reference.py`) on AFLOW prototypes and variants of
  *   them (shift + permutation, supercell, noise, strain, change of basis, substitution).
  *
- * Tolerances: 99.5% agreement per metric (the issue's target); RMS values within 1e-6.
+ * Tolerances: 99.5% agreement per metric; RMS values within 1e-6.
  */
 import assert from "node:assert/strict";
 import { Lattice } from "../../cif/lattice.ts";

@@ -13,7 +13,7 @@ const TOOLS = new URL("../../tools/", import.meta.url).pathname;
 const oracle = JSON.parse(await Deno.readTextFile(`${ORACLE}logits.json`));
 const oracleLogits = new Float32Array((await Deno.readFile(`${ORACLE}logits.bin`)).buffer);
 
-/** Logits tolerance of issue 4. */
+/** Logits tolerance: the largest absolute difference from upstream's PyTorch logits. */
 const LOGITS_TOL = 1e-4;
 /** Loss tolerance: the mean of ~100 log-probs, so float32 rounding only. */
 const LOSS_TOL = 1e-5;
