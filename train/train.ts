@@ -202,8 +202,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const modelOpts = {
     device: config.device,
     dtype: config.dtype,
-    block_size: config.block_size,
-    vocab_size: metaVocab,
+    blockSize: config.block_size,
+    vocabSize: metaVocab,
     dropout: config.dropout,
     seed: config.seed,
     onNotice: log,
