@@ -13,9 +13,11 @@
  *
  * @module
  */
+// helpers below every stage: hashes, repository and shared-data paths, seeded random numbers
+export * as core from "./core/mod.ts";
 // shared domain code: CIF reading/writing, structures, compositions, elements
 export * as cif from "./cif/mod.ts";
-// space groups (moyo), symmetrized CifWriter, operator tables
+// space groups (the spglib 2.0.2 port; moyo as a cross-check), symmetrized CifWriter, operator tables
 export * as symmetry from "./symmetry/mod.ts";
 // 1. dataset: preprocess, tokenize, token files, meta.pkl, subset, build
 export * as dataset from "./dataset/mod.ts";

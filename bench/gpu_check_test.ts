@@ -1,10 +1,10 @@
 /**
- * The GPU check's CPU dry run (the issue asks that it be prepared and run on CPU first): the
+ * The GPU check's CPU dry run (it is prepared and run on CPU first): the
  * script runs end to end at small sizes on `--device cpu` and writes every section of its JSON,
  * so it does not rot between the rare sessions that have a GPU.
  */
 import assert from "node:assert/strict";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { PYTHON } from "../tests/python.ts";
 
 Deno.test("bench/gpu_check.ts --small --device cpu writes parity, train and sample figures", {

@@ -1,5 +1,5 @@
 /**
- * Model benchmarks of issue 4, as ratios against a plain PyTorch reference
+ * Model benchmarks, as ratios against a plain PyTorch reference
  * (tools/nanogpt_ref.py on Debian's python3-torch) run in the same minute, same threads:
  *
  * - training tokens/s at n_layer 4, n_head 4, n_embd 256, block 256, batch 8 (target ≥ 1.2×);
@@ -21,7 +21,7 @@
  */
 import { checkpointFromModel, writeCheckpoint } from "../checkpoint/mod.ts";
 import { createModel, loadLibrary } from "../ffi/mod.ts";
-import { buildFfi } from "../tasks/build_ffi.ts";
+import { buildFfi } from "../ffi/build.ts";
 import { pythonCommand } from "../tests/python.ts";
 
 // the environment as the user started us: loadLibrary() sets OMP_WAIT_POLICY=PASSIVE in

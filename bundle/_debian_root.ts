@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { REPO_ROOT } from "../run/repo.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 function sh(cmd: string, args: string[]): { code: number; out: string } {
   try {

@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../run/repo.ts";
-import { buildFfi, findLibtorch } from "../tasks/build_ffi.ts";
+import { REPO_ROOT } from "../core/paths.ts";
+import { buildFfi, findLibtorch } from "../ffi/build.ts";
 import { debianRoot } from "./_debian_root.ts";
 
 const DENO = Deno.execPath();

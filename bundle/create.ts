@@ -29,7 +29,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { REPO_ROOT } from "../run/repo.ts";
+import { REPO_ROOT, sharedDir } from "../core/paths.ts";
 import { bundleNeeds, type ExperimentNeeds } from "./needs.ts";
 import { byteOrder, listTree, writeBag } from "./manifest.ts";
 import { compareVersions, glibcFloor, setRunpath } from "./elf.ts";
@@ -135,10 +135,6 @@ function treeSize(dir: string): number {
   } catch {
     return 0;
   }
-}
-
-function sharedRoot(): string {
-  return Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
 }
 
 /**
@@ -408,7 +404,7 @@ async function fill(
       return Object.values(raw.models ?? {}).some((m) => !!(m as { train?: unknown } | null)?.train);
     });
     if (trains && !Deno.env.get("CRYSTALLM_LIB")) {
-      const { buildFfi } = await import("../tasks/build_ffi.ts");
+      const { buildFfi } = await import("../ffi/build.ts");
       log("building (or reusing) ffi/build/libcrystallm.so to train the models");
       await buildFfi();
     }
@@ -463,7 +459,7 @@ async function fill(
   // the native library: the checkout's CPU build, made relocatable (none in an ONNX bundle)
   let libtorch: Record<string, unknown> | null = null;
   if (!onnx) {
-    const { buildFfi, findLibtorch } = await import("../tasks/build_ffi.ts");
+    const { buildFfi, findLibtorch } = await import("../ffi/build.ts");
     log("building (or reusing) ffi/build/libcrystallm.so");
     const built = await buildFfi();
     const lib = join(data, "lib/libcrystallm.so");
@@ -488,7 +484,7 @@ async function fill(
   // shared data and extra paths
   bytes = 0;
   for (const s of [...new Set([...needs.values()].flatMap((n) => n.shared))].sort(byteOrder)) {
-    bytes += copyPath(join(sharedRoot(), s), join(data, "shared", s));
+    bytes += copyPath(join(sharedDir(), s), join(data, "shared", s));
   }
   sizes.shared = bytes;
   bytes = 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../run/repo.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 const dec = new TextDecoder();
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "../run/repo.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import { bundleNeeds, experimentNeeds } from "./needs.ts";
 
 Deno.test("experimentNeeds() lists nacl10's fixtures and snapshots", () => {

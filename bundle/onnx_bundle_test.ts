@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../run/repo.ts";
-import { findLibtorch } from "../tasks/build_ffi.ts";
+import { REPO_ROOT } from "../core/paths.ts";
+import { findLibtorch } from "../ffi/build.ts";
 import { listTree } from "./manifest.ts";
 import { cannot, debianRoot } from "./_debian_root.ts";
 

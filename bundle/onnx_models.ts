@@ -11,7 +11,7 @@ import { parse, stringify } from "yaml";
 import { join } from "node:path";
 import { applyOverrides, isOnnxModel, loadExperiment, resolveExperiment } from "../run/experiment.ts";
 import { checkpointFile, trainModels } from "../run/runner.ts";
-import { hashFile } from "../run/fingerprint.ts";
+import { hashFile } from "../core/hash.ts";
 
 /** One exported model a bundle carries. */
 export interface BundledOnnxModel {

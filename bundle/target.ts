@@ -289,7 +289,7 @@ export async function setup(dir: string, rebuild = false): Promise<number> {
     missing.push("a C++17 compiler (g++ or clang++ on PATH, or CXX; conda: `conda install gxx_linux-64`)");
   }
   if (!sh("ninja", ["--version"]).ok && !sh("make", ["--version"]).ok) missing.push("ninja or make");
-  const { buildFfi, findLibtorch } = await import("../tasks/build_ffi.ts");
+  const { buildFfi, findLibtorch } = await import("../ffi/build.ts");
   let torch: ReturnType<typeof findLibtorch>;
   try {
     torch = findLibtorch();

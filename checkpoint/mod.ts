@@ -15,7 +15,7 @@
  */
 // defines: readCheckpoint(), parseCheckpoint(), resolveCheckpointPath(), optimizerGroups(), Checkpoint, CheckpointError
 export * from "./read_checkpoint.ts";
-// defines: writeCheckpoint(), serializeCheckpoint(), writeFileAtomic(), sha256Hex()
+// defines: writeCheckpoint(), serializeCheckpoint(), writeFileAtomic()
 export * from "./write_checkpoint.ts";
 // defines: loadModel(), checkpointFromModel()
 export * from "./model_state.ts";

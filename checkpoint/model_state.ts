@@ -24,9 +24,9 @@ export interface LoadModelOptions {
    * embeddings (as upstream `crop_block_size`), larger is an error.
    * @default {the checkpoint's}
    */
-  block_size?: number;
+  blockSize?: number;
   /** Expected vocabulary size (the dataset's); a mismatch is an error naming both. */
-  vocab_size?: number;
+  vocabSize?: number;
   /** Dropout for training; upstream lets a finetune override it. @default {the checkpoint's} */
   dropout?: number;
   /** Seed for dropout. @default {1337} */
@@ -99,13 +99,13 @@ export function loadModel(ckpt: Checkpoint, options: LoadModelOptions = {}): Mod
         `${bad.index}; the weights are corrupt (a diverged training run or a damaged file): restore a good copy or retrain`,
     );
   }
-  if (options.vocab_size !== undefined && options.vocab_size !== args.vocab_size) {
+  if (options.vocabSize !== undefined && options.vocabSize !== args.vocab_size) {
     throw new CheckpointError(
-      `Cannot use checkpoint: its vocab_size is ${args.vocab_size} but the dataset's is ${options.vocab_size}; ` +
+      `Cannot use checkpoint: its vocab_size is ${args.vocab_size} but the dataset's is ${options.vocabSize}; ` +
         `tokenize the data with the checkpoint's tokenizer`,
     );
   }
-  const blockSize = options.block_size ?? args.block_size;
+  const blockSize = options.blockSize ?? args.block_size;
   if (blockSize > args.block_size) {
     throw new CheckpointError(
       `Cannot use block_size ${blockSize}: the checkpoint has position embeddings for ${args.block_size} ` +

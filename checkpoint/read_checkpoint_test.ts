@@ -6,7 +6,7 @@ import {
   readCheckpoint,
   resolveCheckpointPath,
 } from "./mod.ts";
-import { hasPython, runPython } from "../pickle/_python.ts";
+import { hasPython, runPython } from "../pickle/_test_utils.ts";
 
 const ORACLE = new URL("../../shared/oracle/model/", import.meta.url).pathname;
 const HAS_TORCH = hasPython(["torch"]);

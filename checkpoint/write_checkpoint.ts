@@ -13,7 +13,7 @@ import {
   storagePid,
   type Tensor,
 } from "./_tensor.ts";
-import { sha256 } from "../run/fingerprint.ts";
+import { sha256 } from "../core/hash.ts";
 import { zipStored } from "./_zip.ts";
 import { type Checkpoint, optimizerGroups } from "./read_checkpoint.ts";
 
@@ -184,11 +184,6 @@ export function serializeCheckpoint(ckpt: Checkpoint, options: WriteOptions = {}
   ]);
 }
 
-/** Hex SHA-256 of bytes (run/fingerprint.ts's {@linkcode sha256}). */
-export function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return Promise.resolve(sha256(bytes));
-}
-
 /**
  * Write bytes atomically: a temporary file in the same directory, fsync, then rename, so a
  * killed run never leaves a truncated file behind.
@@ -235,7 +230,7 @@ export async function writeCheckpoint(
 ): Promise<{ sha256: string; bytes: number }> {
   const bytes = serializeCheckpoint(ckpt, options);
   await writeFileAtomic(path, bytes);
-  return { sha256: await sha256Hex(bytes), bytes: bytes.length };
+  return { sha256: sha256(bytes), bytes: bytes.length };
 }
 
 /** Re-exported for callers building checkpoints by hand. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCheckpoint, readCheckpoint, serializeCheckpoint, writeCheckpoint } from "./mod.ts";
-import { hasPython, runPython } from "../pickle/_python.ts";
+import { hasPython, runPython } from "../pickle/_test_utils.ts";
 
 const ORACLE = new URL("../../shared/oracle/model/", import.meta.url).pathname;
 const HAS_TORCH = hasPython(["torch"]);

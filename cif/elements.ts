@@ -69,11 +69,6 @@ export function isDummySymbol(symbol: string): boolean {
   return !BY_SYMBOL.has(symbol.slice(0, 1)) && !BY_SYMBOL.has(symbol.slice(0, 2));
 }
 
-/** All elements in Z order. */
-export function allElements(): ElementData[] {
-  return [...BY_SYMBOL.values()];
-}
-
 /**
  * Pauling electronegativity as pymatgen's `Element.X`: NaN where undefined, 0 for dummy species.
  *

@@ -1,5 +1,5 @@
 /**
- * Worker for the build's symmetrize step: one moyo instance per worker, batches of
+ * Worker for the build's symmetrize step (the spglib port's CifWriter), batches of
  * CIF texts in, CifWriter texts (or error names and messages) out. Private to `build.ts`.
  *
  * @module

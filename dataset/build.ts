@@ -1,7 +1,7 @@
 /**
  * `crystallm data build`: raw CIFs in, an upstream-compatible token directory out.
  *
- * Steps, in the order of issue 3:
+ * Steps, in order:
  * 1. symmetrize (pymatgen `CifWriter(symprec=0.1)` semantics, `symmetrize_step.ts`);
  * 2. preprocess (upstream `bin/preprocess.py`, `preprocess.ts`);
  * 3. deduplicate with upstream's `bin/deduplicate.py` rule: for each
@@ -38,7 +38,8 @@ import { writeTokenFile } from "./token_files.ts";
 import { writeMetaPkl } from "./meta_pkl.ts";
 import { type CifRecord, readSource, SourceError, type SourceInfo } from "./sources.ts";
 import { cifWriterSymmetrize, type SymmetrizeFn } from "./symmetrize_step.ts";
-import { mulberry32, sha256File, shuffled } from "./_util.ts";
+import { hashFile } from "../core/hash.ts";
+import { mulberry32, shuffled } from "../core/random.ts";
 import type { SymmetrizeDone, SymmetrizeJob } from "./_symmetrize_worker.ts";
 
 /** Options for {@linkcode buildDataset}. */
@@ -358,7 +359,7 @@ export async function buildDataset(
 
   const files: Record<string, string> = {};
   for (const f of ["train.bin", "val.bin", "meta.pkl", "index.json"]) {
-    files[f] = await sha256File(join(outDir, f));
+    files[f] = await hashFile(join(outDir, f));
   }
   const seconds = (performance.now() - t0) / 1000;
   const manifest: BuildManifest = {

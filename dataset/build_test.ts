@@ -5,9 +5,8 @@ import { stringify } from "csv-stringify/sync";
 import { buildDataset } from "./build.ts";
 import { readTokenFile } from "./token_files.ts";
 import { keepAsIs } from "./symmetrize_step.ts";
-import { REPO_ROOT } from "./corpus.ts";
-import { firstDiff, HAS_ORACLE, oracleCases } from "./_oracle_testing.ts";
-import { HAS_PYTHON, runPython } from "./_python_testing.ts";
+import { REPO_ROOT } from "../core/paths.ts";
+import { firstDiff, HAS_ORACLE, HAS_PYTHON, oracleCases, runPython } from "./_test_utils.ts";
 
 const enc = new TextEncoder();
 

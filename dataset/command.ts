@@ -255,7 +255,3 @@ Examples:
 
   return data;
 }
-
-if (import.meta.main) {
-  await new Command("crystallm").addCommand(dataCommand()).parseAsync(Deno.args, { from: "user" });
-}

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { HAS_ORACLE, ORACLE_DIR, oracleCases } from "./_oracle_testing.ts";
-import { sharedDir } from "./corpus.ts";
+import { HAS_ORACLE, ORACLE_DIR, oracleCases } from "./_test_utils.ts";
+import { sharedDir } from "../core/paths.ts";
 
-const COMMAND = fileURLToPath(new URL("./command.ts", import.meta.url));
+// the `crystallm` CLI, whose `data` command is ./command.ts
+const COMMAND = fileURLToPath(new URL("../tasks/crystallm.ts", import.meta.url));
 
 async function crystallm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {

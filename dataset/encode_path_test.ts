@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { loadModel, readCheckpoint } from "../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { score, scoreIds } from "../generate/mod.ts";
-import { REPO_ROOT, sharedPath } from "../tests/shared.ts";
+import { REPO_ROOT, sharedPath } from "../core/paths.ts";
 import { encodeCif } from "./tokenizer.ts";
 
 /** Non-test .ts files of the repository outside out/ and hidden folders. */

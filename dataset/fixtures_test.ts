@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { gunzipSync } from "fflate";
-import { hasShared, REPO_ROOT, sharedPath } from "./corpus.ts";
+import { hasShared, REPO_ROOT, sharedPath } from "../core/paths.ts";
 import { preprocessCif } from "./preprocess.ts";
 import { encodeCif, loadTokenizer } from "./tokenizer.ts";
 import {

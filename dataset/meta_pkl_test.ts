@@ -8,8 +8,7 @@ import {
   metaOf,
   writeMetaPkl,
 } from "./meta_pkl.ts";
-import { firstDiff, HAS_ORACLE, oraclePath } from "./_oracle_testing.ts";
-import { HAS_PYTHON, runPython } from "./_python_testing.ts";
+import { firstDiff, HAS_ORACLE, HAS_PYTHON, oraclePath, runPython } from "./_test_utils.ts";
 
 Deno.test({
   name: "decodeMetaPkl() reads upstream's meta.pkl and it matches the tokenizer id for id",

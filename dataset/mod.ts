@@ -30,7 +30,5 @@ export * from "./sources.ts";
 export * from "./build.ts";
 // defines: cifWriterSymmetrize(), keepAsIs
 export * from "./symmetrize_step.ts";
-// defines: sharedDir(), sharedPath(), CorpusMissingError
-export * from "./corpus.ts";
 // defines: dataCommand()
 export * from "./command.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { preprocessCif, PreprocessError, roundNumbers, semisymmetrizeCif } from "./preprocess.ts";
-import { describeTextDiff, HAS_ORACLE, oracleCases } from "./_oracle_testing.ts";
+import { describeTextDiff, HAS_ORACLE, oracleCases } from "./_test_utils.ts";
 
 // Every known difference from the oracle, by case id, with the reason. Empty: none.
 const KNOWN_DIFFERENCES: Record<string, string> = {};

@@ -8,7 +8,7 @@
 import { basename, join } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { gunzipSync } from "fflate";
-import { sha256Hex } from "./_util.ts";
+import { sha256 } from "../core/hash.ts";
 
 /** One CIF read from a source. */
 export interface CifRecord {
@@ -88,13 +88,13 @@ export async function readSource(path: string): Promise<{ records: CifRecord[]; 
       const lines: string[] = [];
       for (const n of names) {
         const bytes = await Deno.readFile(join(path, n));
-        lines.push(`${n}  ${await sha256Hex(bytes)}`);
+        lines.push(`${n}  ${sha256(bytes)}`);
         records.push({ id: `${name}:${n}`, source: path, text: decoder.decode(bytes) });
       }
-      info.sha256 = await sha256Hex(lines.join("\n") + "\n");
+      info.sha256 = sha256(lines.join("\n") + "\n");
     } else {
       const bytes = await Deno.readFile(path);
-      info.sha256 = await sha256Hex(bytes);
+      info.sha256 = sha256(bytes);
       if (kind === "cif_file") records.push({ id: name, source: path, text: decoder.decode(bytes) });
       else if (kind === "csv") records.push(...csvRecords(path, name, bytes));
       else records.push(...tarRecords(path, name, gunzip(bytes, path)));

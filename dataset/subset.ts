@@ -14,7 +14,9 @@
 import { join } from "node:path";
 import { readTokenFile, writeTokenFile } from "./token_files.ts";
 import { readMetaPkl } from "./meta_pkl.ts";
-import { exists, mulberry32, sha256File, shuffled } from "./_util.ts";
+import { hashFile } from "../core/hash.ts";
+import { mulberry32, shuffled } from "../core/random.ts";
+import { exists } from "./_util.ts";
 
 /** Options for {@linkcode subsetTokenized}. */
 export interface SubsetOptions {
@@ -184,10 +186,10 @@ export async function subsetTokenized(
 
   const inFiles: Record<string, string> = {};
   for (const f of ["train.bin", "val.bin", "meta.pkl"]) {
-    if (await exists(join(inDir, f))) inFiles[f] = await sha256File(join(inDir, f));
+    if (await exists(join(inDir, f))) inFiles[f] = await hashFile(join(inDir, f));
   }
   const outFiles: Record<string, string> = {};
-  for (const f of ["train.bin", "val.bin", "meta.pkl"]) outFiles[f] = await sha256File(join(outDir, f));
+  for (const f of ["train.bin", "val.bin", "meta.pkl"]) outFiles[f] = await hashFile(join(outDir, f));
   const manifest: SubsetManifest = {
     stage: "subset",
     method: "subset_tokenized_by_data_prefix",

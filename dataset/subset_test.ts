@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cifSpans, SubsetError, subsetTokenized } from "./subset.ts";
 import { readTokenFile } from "./token_files.ts";
-import { HAS_ORACLE, ORACLE_DIR, oraclePath } from "./_oracle_testing.ts";
-import { sharedDir } from "./corpus.ts";
-import { HAS_PYTHON, runPython } from "./_python_testing.ts";
+import { HAS_ORACLE, HAS_PYTHON, ORACLE_DIR, oraclePath, runPython } from "./_test_utils.ts";
+import { sharedDir } from "../core/paths.ts";
 
 /** The oracle's own record of where each CIF sits in its streams. */
 function oracleIndex(): Record<"train" | "val", { id: string; offset: number; length: number }[]> {

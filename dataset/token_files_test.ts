@@ -8,8 +8,7 @@ import {
   writeTokenFile,
 } from "./token_files.ts";
 import { encodeCif } from "./tokenizer.ts";
-import { firstDiff, HAS_ORACLE, oracleCases, oraclePath } from "./_oracle_testing.ts";
-import { HAS_PYTHON, runPython } from "./_python_testing.ts";
+import { firstDiff, HAS_ORACLE, HAS_PYTHON, oracleCases, oraclePath, runPython } from "./_test_utils.ts";
 
 Deno.test({
   name:

@@ -6,7 +6,7 @@ import {
   loadTokenizer,
   VocabSizeMismatchError,
 } from "./tokenizer.ts";
-import { firstDiff, HAS_ORACLE, oracleCases, oraclePath } from "./_oracle_testing.ts";
+import { firstDiff, HAS_ORACLE, oracleCases, oraclePath } from "./_test_utils.ts";
 
 Deno.test({
   name: "loadTokenizer() has upstream's 371 tokens in upstream's id order (oracle vocab.json)",

@@ -4,7 +4,7 @@ import { readCorpus } from "../tests/corpora.ts";
 import { hasPymatgen } from "../tests/pymatgen.ts";
 import { jsonLinesReference } from "../tests/python.ts";
 import { bondLengthReasonablenessScore } from "./bond_length_reasonableness_score.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("bondLengthReasonablenessScore() scores rock salt 1 and a squeezed cell (×0.6) 0", () => {
   const nacl = postprocessCif(NACL_RAW);

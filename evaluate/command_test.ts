@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../tests/shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import { postprocessCif } from "../postprocess/postprocess.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 function crystallm(...args: string[]): Deno.CommandOutput {
   return new Deno.Command(Deno.execPath(), {

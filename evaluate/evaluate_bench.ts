@@ -15,7 +15,7 @@ import process from "node:process";
 import { readCorpus } from "../tests/corpora.ts";
 import { hasPymatgen } from "../tests/pymatgen.ts";
 import { jsonLinesReference } from "../tests/python.ts";
-import { sharedPath } from "../tests/shared.ts";
+import { sharedPath } from "../core/paths.ts";
 import { evaluateCif } from "./evaluate.ts";
 
 interface OracleCase {

@@ -11,7 +11,7 @@ import {
   rowsToCsv,
   unitCellVolume,
 } from "./evaluate.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("evaluateCif() fills every column for rock salt", () => {
   const row = evaluateCif(postprocessCif(NACL_RAW), { file: "nacl.cif" });

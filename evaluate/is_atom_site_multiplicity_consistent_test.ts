@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isAtomSiteMultiplicityConsistent } from "./is_atom_site_multiplicity_consistent.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("isAtomSiteMultiplicityConsistent() sums multiplicities per type symbol", async (t) => {
   await t.step("consistent", () => assert.equal(isAtomSiteMultiplicityConsistent(NACL_RAW), true));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { extractDataFormula, isFormulaConsistent } from "./is_formula_consistent.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("isFormulaConsistent() compares the reduced formulas of data_, sum and structural", async (t) => {
   await t.step("consistent", () => assert.equal(isFormulaConsistent(NACL_RAW), true));

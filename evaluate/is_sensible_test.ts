@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isSensible } from "./is_sensible.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("isSensible() accepts rock salt and rejects cells out of bounds", async (t) => {
   await t.step("rock salt", () => assert.equal(isSensible(NACL_RAW), true));

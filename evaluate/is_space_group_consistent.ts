@@ -7,7 +7,6 @@ import type { Structure } from "../cif/structure.ts";
 import { type SpaceGroupInfo, spaceGroupOf } from "../symmetry/analyzer.ts";
 import { asParsed, type ParsedCif, PyError } from "./_parse.ts";
 import { firstBlockValue } from "./_pymatgen_cif.ts";
-import { anySameTypeOverlap } from "./_spglib_compat.ts";
 
 /**
  * Cells on which spglib 2.0.2 returns no dataset only after minutes of search (it retries at up
@@ -42,8 +41,9 @@ function hopelessCell(structure: Structure, symprec: number): string | undefined
 
 /**
  * `SpacegroupAnalyzer(structure, symprec).get_space_group_symbol()` with spglib 2.0.2's
- * refusal: when two atoms of the same species sit closer than `symprec`, spglib returns no
- * dataset and pymatgen fails with `TypeError: 'NoneType' object is not subscriptable`.
+ * refusals: where spglib returns no dataset (two atoms of the same species closer than
+ * `symprec`: the spglib port says "too close distance between atoms"), pymatgen fails with
+ * `TypeError: 'NoneType' object is not subscriptable`.
  *
  * @param structure The structure.
  * @param symprec Distance tolerance in Å.
@@ -51,9 +51,6 @@ function hopelessCell(structure: Structure, symprec: number): string | undefined
  * @throws {PyError} `TypeError` where spglib gives up (no dataset, a singular or non-finite cell).
  */
 export function detectSpaceGroup(structure: Structure, symprec = 0.1): SpaceGroupInfo {
-  if (anySameTypeOverlap(structure, symprec)) {
-    throw new PyError("TypeError", "'NoneType' object is not subscriptable");
-  }
   // degenerate and extreme cells (a = 0.1 or 2,000 Å, an angle of 5° or 179°) go to the spglib
   // port as pymatgen hands them to spglib; where spglib finds nothing, so do we
   const hopeless = hopelessCell(structure, symprec);

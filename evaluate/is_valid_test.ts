@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { postprocessCif } from "../postprocess/postprocess.ts";
 import { isValid } from "./is_valid.ts";
-import { NACL_RAW } from "./_test_cifs.ts";
+import { NACL_RAW } from "./_test_utils.ts";
 
 Deno.test("isValid() needs consistent formula, multiplicities, bond lengths and space group", async (t) => {
   const nacl = postprocessCif(NACL_RAW);

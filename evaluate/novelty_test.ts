@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { structureFromCif } from "../cif/from_cif.ts";
-import { hasPython, runPython } from "../pickle/_python.ts";
+import { hasPython, runPython } from "../pickle/_test_utils.ts";
 import { readCorpus } from "../tests/corpora.ts";
 import { loadTrainingSet, novelty } from "./novelty.ts";
 import { evaluate } from "./evaluate.ts";

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { readCheckpoint, resolveCheckpointPath, sha256Hex, writeFileAtomic } from "../checkpoint/mod.ts";
+import { readCheckpoint, resolveCheckpointPath, writeFileAtomic } from "../checkpoint/mod.ts";
 import { buildDecoderModel, encodeModel } from "./onnx_graph.ts";
+import { sha256 } from "../core/hash.ts";
 
 /** Options of {@linkcode exportOnnx}. */
 export interface ExportOnnxOptions {
@@ -50,7 +51,7 @@ export const META = {
 export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnxResult> {
   const path = await resolveCheckpointPath(options.ckpt);
   const ckptBytes = await Deno.readFile(path);
-  const checkpointSha = await sha256Hex(ckptBytes);
+  const checkpointSha = sha256(ckptBytes);
   const ckpt = await readCheckpoint(path);
   const opset = options.opset ?? 17;
   const model = buildDecoderModel(ckpt, {
@@ -69,7 +70,7 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
   return {
     out: options.out,
     bytes: bytes.length,
-    sha256: await sha256Hex(bytes),
+    sha256: sha256(bytes),
     checkpoint_sha256: checkpointSha,
     opset,
   };

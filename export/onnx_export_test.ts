@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import * as ort from "npm:onnxruntime-node@1.30.0";
-import { loadModel, readCheckpoint, sha256Hex, writeCheckpoint } from "../checkpoint/mod.ts";
+import { loadModel, readCheckpoint, writeCheckpoint } from "../checkpoint/mod.ts";
 import type { Checkpoint } from "../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { OnnxDecoder } from "../onnx/session.ts";
 import { buildDecoderModel, decodeModel, encodeModel } from "./onnx_graph.ts";
 import type { IValueInfoProto } from "./onnx_proto.ts";
 import { exportOnnx, META } from "./onnx_export.ts";
+import { sha256 } from "../core/hash.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const TINY = `${ROOT}../shared/oracle/model/ckpt_tiny.pt`;
@@ -40,7 +41,7 @@ Deno.test("export onnx: Optimum's names, dynamic shapes, opset 17, metadata, and
     // the protobuf round-trips byte for byte
     assert.deepEqual(encodeModel(m), bytes);
     const meta = new Map(m.metadataProps!.map((p) => [p.key, p.value]));
-    assert.equal(meta.get(META.checkpoint_sha256), await sha256Hex(await Deno.readFile(TINY)));
+    assert.equal(meta.get(META.checkpoint_sha256), sha256(await Deno.readFile(TINY)));
     assert.equal(meta.get(META.vocab_size), "371");
     assert.deepEqual(JSON.parse(meta.get(META.model_args)!), {
       n_layer: 2,

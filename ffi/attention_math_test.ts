@@ -4,7 +4,7 @@
  * without the KV cache. Run in a child process because the library reads the variable once.
  */
 import assert from "node:assert/strict";
-import { NO_LIBTORCH } from "./_test_lib.ts";
+import { NO_LIBTORCH } from "./_test_utils.ts";
 
 const ORACLE = new URL("../../shared/oracle/model/", import.meta.url).pathname;
 

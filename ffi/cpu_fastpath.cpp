@@ -4,11 +4,11 @@
  * libtorch's operators.
  *
  * On CPU in float32 the model runs its attention, GELU, linear layers and AdamW through
- * these instead of libtorch's operators (issue 4: training speed). All parallel work then
+ * these instead of libtorch's operators, for training speed. All parallel work then
  * runs on libtorch's OpenMP threads: every GEMM is split by rows over them, each part a
  * single-threaded BLAS call, so OpenBLAS's own thread pool is set to one thread. Left at its
  * default, its threads spin in sched_yield between calls and take a core from the OpenMP
- * threads of every elementwise op (in the issue-4 training benchmark a quarter of the CPU
+ * threads of every elementwise op (in the training benchmark of bench/model_speed.ts a quarter of the CPU
  * time went to the kernel's scheduler). CRYSTALLM_CPU_KERNELS=off restores libtorch's
  * operators and BLAS threading.
  *

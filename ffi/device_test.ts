@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { checkDevice, checkDtype, DeviceError, parseDevice } from "./device.ts";
 import type { RuntimeInfo } from "./mod.ts";
-import { NO_LIBTORCH, RUNTIME } from "./_test_lib.ts";
+import { NO_LIBTORCH, RUNTIME } from "./_test_utils.ts";
 
 const CPU_BUILD: RuntimeInfo = {
   torch_version: "1.13.0",

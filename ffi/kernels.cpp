@@ -4,7 +4,7 @@
  * Why by hand: on CPU, libtorch 1.13's attention (upstream's explicit softmax(QK^T)V and
  * at::_scaled_dot_product_attention alike) computes the whole T x T score matrix with bmm,
  * the masked half included, builds a mask tensor, and copies q, k, v into (B, nh, T, hs)
- * and the gradients back; in the issue-4 training benchmark that was a quarter of a step.
+ * and the gradients back; in the training benchmark (bench/model_speed.ts) that was a quarter of a step.
  * Here each (sequence, head) computes only the lower triangle, straight from and into the
  * (B, T, 3C) / (B, T, C) layouts, with the softmax and its backward fused into the tiles.
  *

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { createModel, loadLibrary } from "./mod.ts";
-import { NO_LIBTORCH, RUNTIME } from "./_test_lib.ts";
+import { NO_LIBTORCH, RUNTIME } from "./_test_utils.ts";
 
 // the kernels need x86-64 with AVX2 and FMA; elsewhere libtorch's operators run anyway
 const opts = {

@@ -10,7 +10,7 @@
  * console.log(loss);
  * ```
  *
- * Build the library first with `deno task build:ffi` (tasks/build_ffi.ts).
+ * Build the library first with `deno task build:ffi` (ffi/build.ts).
  *
  * @module
  */
@@ -150,7 +150,7 @@ export function loadLibrary(options: LoadOptions = {}): RuntimeInfo {
     } catch {
       throw new Error(`Cannot load libcrystallm: ${path} not found; build it with \`deno task build:ffi\``);
     }
-    // OpenMP spin-waiting fights OpenBLAS's threads (issue 4); libgomp reads this at load
+    // OpenMP spin-waiting fights OpenBLAS's threads; libgomp reads this at load
     if (!Deno.env.get("OMP_WAIT_POLICY")) Deno.env.set("OMP_WAIT_POLICY", "PASSIVE");
     const lib = Deno.dlopen(path, SYMBOLS).symbols;
     const abi = lib.cllm_abi_version();

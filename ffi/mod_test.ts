@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createModel, FfiError, type Model, runtimeInfo, Status } from "./mod.ts";
-import { NO_LIBTORCH, RUNTIME } from "./_test_lib.ts";
+import { NO_LIBTORCH, RUNTIME } from "./_test_utils.ts";
 
 const TINY = { n_layer: 2, n_head: 2, n_embd: 32, block_size: 32, vocab_size: 50 };
 const opts = { ignore: NO_LIBTORCH };

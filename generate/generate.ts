@@ -8,7 +8,6 @@ import {
   loadModel,
   readCheckpoint,
   resolveCheckpointPath,
-  sha256Hex,
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
@@ -16,6 +15,7 @@ import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi
 import { makePrompt, PromptError, promptText } from "./prompt.ts";
 export { PromptError };
 import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
+import { sha256 } from "../core/hash.ts";
 
 /** Sampling settings; names as upstream's sample.py. */
 export interface GenerateOptions {
@@ -185,7 +185,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   checkDtype(settings.device, settings.dtype);
   const ckptPath = await resolveCheckpointPath(options.ckpt);
   const ckptBytes = await Deno.readFile(ckptPath);
-  const ckptSha = await sha256Hex(ckptBytes);
+  const ckptSha = sha256(ckptBytes);
   const ckpt = await readCheckpoint(ckptPath);
   const tok = loadTokenizer();
   assertVocabSize(ckpt.model_args.vocab_size, { source: ckptPath });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Command } from "commander";
 import { loadModel, readCheckpoint } from "../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { generate, resolvePrompt, scoreChunks, scoreIds } from "./mod.ts";
 import { sampleCommand, scoreCommand } from "./command.ts";
 

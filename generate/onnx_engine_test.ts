@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { loadModel, readCheckpoint } from "../checkpoint/mod.ts";
 import { loadTokenizer } from "../dataset/tokenizer.ts";
 import { exportOnnx } from "../export/onnx_export.ts";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { sampleOnnx } from "../onnx/generate.ts";
 import { OnnxDecoder } from "../onnx/session.ts";
 import { generateOnnx, scoreIdsOnnx } from "./onnx_engine.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { hasPython, runPython } from "../pickle/_python.ts";
+import { hasPython, runPython } from "../pickle/_test_utils.ts";
 import { makePrompt, PromptError, promptSlug, promptText } from "./prompt.ts";
 import { resolvePrompt } from "./generate.ts";
 

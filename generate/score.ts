@@ -19,7 +19,7 @@ export interface ScoreResult {
 }
 
 /**
- * Chunks of issue 4's rule: with block size B, `ids[k*B : k*B+B+1]` for k = 0, 1, … while
+ * The chunks a CIF is scored in: with block size B, `ids[k*B : k*B+B+1]` for k = 0, 1, … while
  * `k*B+1 < len`; each chunk predicts its own next tokens.
  *
  * @param length Number of ids.

@@ -54,8 +54,8 @@
  *
  * @module
  */
-import { sha256 } from "../run/fingerprint.ts";
-import { basename, join } from "node:path";
+import { sha256 } from "../core/hash.ts";
+import { basename } from "node:path";
 import { structureFromCif } from "../cif/from_cif.ts";
 import { element } from "../cif/elements.ts";
 import type { Structure } from "../cif/structure.ts";
@@ -412,20 +412,3 @@ export function benchmarkMetricsFromFiles(
   return report;
 }
 
-/**
- * Write a report as pretty JSON.
- *
- * @param report The report.
- * @param dir Output folder.
- * @param name File name.
- * @returns The path written.
- */
-export function writeBenchmarkReport(
-  report: BenchmarkReport,
-  dir: string,
-  name = "benchmark_metrics.json",
-): string {
-  const p = join(dir, name);
-  Deno.writeTextFileSync(p, JSON.stringify(report, null, 2) + "\n");
-  return p;
-}

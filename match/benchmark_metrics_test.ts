@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Lattice, type Vec3 } from "../cif/lattice.ts";
 import { Structure } from "../cif/structure.ts";
-import { sharedPath } from "../tests/shared.ts";
+import { sharedPath } from "../core/paths.ts";
 import {
   benchmarkMetrics,
   benchmarkMetricsFromFiles,

@@ -13,7 +13,7 @@
 import { Lattice } from "../cif/lattice.ts";
 import { Structure } from "../cif/structure.ts";
 import { hasPymatgen } from "../tests/pymatgen.ts";
-import { sharedPath } from "../tests/shared.ts";
+import { sharedPath } from "../core/paths.ts";
 import { pymatgenMatch } from "../tests/parity/match_pymatgen.ts";
 import { BENCHMARK_MATCHER_OPTIONS, DEFAULT_MATCHER_OPTIONS, StructureMatcher } from "./structure_matcher.ts";
 

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { sha256Hex } from "../checkpoint/mod.ts";
 import type { ModelArgs } from "../checkpoint/mod.ts";
 import { decodeModel } from "../export/onnx_graph.ts";
 import { META } from "../export/onnx_export.ts";
+import { sha256 } from "../core/hash.ts";
 
 // onnxruntime-node (288 MB with the binaries of every platform) is loaded on first use, by a
 // specifier Deno cannot see ahead of time: libtorch-only processes never load it, and an
@@ -102,7 +102,7 @@ async function modelInfo(path: string, bytes: Uint8Array): Promise<OnnxModelInfo
   }
   return {
     path,
-    sha256: await sha256Hex(bytes),
+    sha256: sha256(bytes),
     opset,
     model_args: JSON.parse(argsText),
     checkpoint_sha256: meta.get(META.checkpoint_sha256) ?? "",

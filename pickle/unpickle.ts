@@ -4,7 +4,7 @@
  * hook, and what it does not know stays a {@linkcode PyGlobal} / {@linkcode PyObject}.
  *
  * Why not libtorch's `torch::pickle_load`: on libtorch 1.13 it fails on `OrderedDict`
- * state dicts and on one-entry dicts (issue 4).
+ * state dicts and on one-entry dicts.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isTuple, pickle, PickleError, PyFloat, PyGlobal, PyObject, tuple, unpickle } from "./mod.ts";
-import { hasPython, runPython } from "./_python.ts";
+import { hasPython, runPython } from "./_test_utils.ts";
 
 const HAS_PY = hasPython(["pickle"]);
 const HAS_TORCH = hasPython(["torch", "numpy"]);

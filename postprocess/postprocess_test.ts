@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sharedPath } from "../tests/shared.ts";
+import { sharedPath } from "../core/paths.ts";
 import { postprocessDir } from "./postprocess_dir.ts";
 import {
   extractSpaceGroupSymbol,

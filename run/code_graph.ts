@@ -9,8 +9,8 @@
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { join, relative } from "node:path";
-import { sha256 } from "./fingerprint.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { sha256 } from "../core/hash.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** What a stage's code is made of, as recorded in its manifest. */
 export interface CodeSet {
@@ -150,7 +150,7 @@ function cachedReach(entries: string[], root: string): { graph: Reached; lines: 
   return { graph, lines };
 }
 
-/** The files the native library is built from, as tasks/build_ffi.ts lists them. */
+/** The files the native library is built from, as ffi/build.ts lists them. */
 function nativeSources(root: string): string[] {
   let names: string[] = [];
   try {

@@ -8,7 +8,7 @@ import { Command } from "commander";
 import { dirname, join } from "node:path";
 import { ExperimentError, loadExperiment } from "./experiment.ts";
 import { RunError, runExperiment } from "./runner.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import {
   auditMetrics,
   formatAuditTable,

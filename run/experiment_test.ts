@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ExperimentError, loadExperiment, promptSlug, promptText, resolveExperiment } from "./experiment.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 Deno.test("every experiments/*.yaml loads, with and without its ci profile", () => {
   for (const e of Deno.readDirSync(join(REPO_ROOT, "experiments"))) {

@@ -13,7 +13,7 @@ export * from "./runner.ts";
 export * from "./stage.ts";
 // defines: stageCode(), CodeSet, CodeGraphError
 export * from "./code_graph.ts";
-// defines: sha256(), hashFile(), hashPath(), fingerprint(), canonicalJson()
+// defines: fingerprint()
 export * from "./fingerprint.ts";
 // defines: nameProblem(), isInside(), assertInside(), realPathOf(), ContainmentError
 export * from "./paths.ts";

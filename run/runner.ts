@@ -32,12 +32,12 @@ import {
   trainParams,
   trainValues,
 } from "./experiment.ts";
-import { hashFile } from "./fingerprint.ts";
+import { hashFile } from "../core/hash.ts";
 import { assertInside, ContainmentError, isInside, realPathOf } from "./paths.ts";
 import { acquireRunLock } from "./lock.ts";
 import { readCheckpoint } from "../checkpoint/mod.ts";
 import { writeFileAtomic } from "../checkpoint/write_checkpoint.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { REPO_ROOT, sharedDir } from "../core/paths.ts";
 import {
   harnessCommit,
   runStage,
@@ -134,8 +134,7 @@ export function repoPath(p: string, outRoot?: string): string {
     return full;
   }
   if (p.startsWith("shared:")) {
-    const base = Deno.env.get("CRYSTALLM_SHARED") ?? resolve(REPO_ROOT, "..", "shared");
-    const full = join(base, p.slice("shared:".length));
+    const full = join(sharedDir(), p.slice("shared:".length));
     try {
       Deno.statSync(full);
     } catch {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { resolveExperiment } from "./experiment.ts";
 import { runExperiment } from "./runner.ts";
-import { hashFile } from "./fingerprint.ts";
+import { hashFile } from "../core/hash.ts";
 
 const NACL10 = new URL("../fixtures/nacl10", import.meta.url).pathname;
 const BASE = new URL("../fixtures/base/ckpt.pt", import.meta.url).pathname;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ExperimentError, resolveExperiment } from "./experiment.ts";
 import { runExperiment } from "./runner.ts";
-import { hashFile } from "./fingerprint.ts";
+import { hashFile } from "../core/hash.ts";
 
 const TINY = new URL("../../shared/oracle/model/ckpt_tiny.pt", import.meta.url).pathname;
 

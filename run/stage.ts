@@ -7,8 +7,9 @@
  * @module
  */
 import { join } from "node:path";
-import { canonicalJson, fingerprint, hashPath } from "./fingerprint.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { canonicalJson, hashPath } from "../core/hash.ts";
+import { fingerprint } from "./fingerprint.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import { assertInside } from "./paths.ts";
 import { type CodeGraphOptions, type CodeSet, stageCode } from "./code_graph.ts";
 import { writeFileAtomic } from "../checkpoint/write_checkpoint.ts";

@@ -12,12 +12,19 @@
 import * as vega from "vega";
 import * as vl from "vega-lite";
 import { parse as parseCsv } from "csv-parse/sync";
-import type { ExperimentSpec } from "../run/experiment.ts";
 import { MACRO_COLUMNS, SUMMARY_COLUMNS, type Summary, type SummaryInput } from "./summarize.ts";
+
+/** What the report shows of the experiment (run/experiment.ts's `ExperimentSpec` has these fields). */
+export interface ReportExperiment {
+  /** The experiment's name. */
+  experiment: string;
+  /** Its one-paragraph description. */
+  description: string;
+}
 
 /** Everything the report shows. */
 export interface ReportInput {
-  experiment: ExperimentSpec;
+  experiment: ReportExperiment;
   summary: Summary;
   /** Model → contents of its train_log.csv. */
   trainLogs: Record<string, string>;

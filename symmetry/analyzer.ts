@@ -13,7 +13,7 @@
 import type { Mat3, Vec3 } from "../cif/lattice.ts";
 import type { Site, Structure } from "../cif/structure.ts";
 import { AMOUNT_TOLERANCE } from "../cif/composition.ts";
-import { getSymmetryDataset, type PyCell, type PySymmetryDataset } from "./spglib/spglib.ts";
+import { getSymmetryDataset, type PyCell, type PySymmetryDataset, spgGetErrorMessage } from "./spglib/spglib.ts";
 import { spgdbGetSpacegroupOperations, spgdbGetSpacegroupType } from "./spglib/spg_database.ts";
 import { opToXyz } from "./space_group_ops.ts";
 
@@ -204,7 +204,7 @@ export function spaceGroupOf(structure: Structure, options: SpaceGroupOptions = 
   }
   if (d === null) {
     throw new SymmetryError(
-      "Cannot analyze symmetry: spglib finds no space group (symmetry dataset is None)",
+      `Cannot analyze symmetry: spglib finds no space group (symmetry dataset is None: ${spgGetErrorMessage()})`,
     );
   }
   return {

@@ -26,9 +26,6 @@ export interface SpaceGroupOps {
 const GROUPS =
   (table as unknown as { space_groups: Record<string, { int_number: number; ops: string[] }> }).space_groups;
 
-/** Where the table came from. */
-export const SPACE_GROUP_OPS_SOURCE: string = (table as { source: string }).source;
-
 /**
  * The operators of a space group, as upstream CrystaLLM's postprocess writes them.
  *

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sharedPath } from "../tests/shared.ts";
+import { sharedPath } from "../core/paths.ts";
 import { opToXyz, spaceGroupOps, spaceGroupSymbols, xyzToOp } from "./space_group_ops.ts";
 
 Deno.test("spaceGroupOps() matches upstream's operator order in oracle/eval/symmetry_ops.json", () => {

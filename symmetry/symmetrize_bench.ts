@@ -1,7 +1,7 @@
 /**
  * Symmetrizing the 7,572 perov_5 CIFs (`../shared/data/crystallm-benchmarks/perov_5/{val,test}.csv.gz`):
  * `deno bench -A symmetry/symmetrize_bench.ts`. Structures are parsed once up front so the bench
- * measures `spaceGroupOf` and `symmetrizedCif` alone; each prints CIFs/s (issue 2 target: ≥ 300/s
+ * measures `spaceGroupOf` and `symmetrizedCif` alone; each prints CIFs/s (the target: ≥ 300/s
  * for symmetrizing on the 2-core development machine).
  */
 import { structureFromCif } from "../cif/from_cif.ts";

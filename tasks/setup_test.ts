@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../tests/shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** The Debian packages `bash tasks/setup.sh ...args` would install. */
 function packages(...args: string[]): string[] {

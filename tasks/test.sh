@@ -6,4 +6,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DENO="$(bash "$ROOT/tasks/setup.sh" --test)"
 cd "$ROOT"
-exec "$DENO" test -A --parallel "$@"
+exec "$DENO" test -A --doc --parallel "$@"

@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import { REPO_ROOT } from "./shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** Exit code and output of one CLI call. */
 export interface CliResult {

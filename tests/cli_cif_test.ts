@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "./shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 import { type CliResult, crystallm as runCli } from "./cli.ts";
 
 function crystallm(...args: string[]): Promise<CliResult> {

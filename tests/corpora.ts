@@ -5,7 +5,7 @@
  */
 import { gunzipSync } from "fflate";
 import { parse } from "csv-parse/sync";
-import { sharedPath } from "./shared.ts";
+import { sharedPath } from "../core/paths.ts";
 
 /**
  * Rows of a corpus CSV as objects.

@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { REPO_ROOT } from "./shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** The Python that runs references; override with `CRYSTALLM_PYTHON`. */
 export const PYTHON: string = Deno.env.get("CRYSTALLM_PYTHON") ?? "/usr/bin/python3";

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { cpuHasAvx512, hasPython, NPY_DISABLE_CPU_FEATURES, referenceUnpinned, runPython } from "./python.ts";
-import { REPO_ROOT } from "./shared.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** Every .ts file of the repository outside out/, .tools/ and ffi/build/. */
 function sourceFiles(dir = REPO_ROOT): string[] {
@@ -24,7 +24,7 @@ function sourceFiles(dir = REPO_ROOT): string[] {
 Deno.test("no module but tests/python.ts starts Python (other processes: deno, tar, git, bash, the FFI build tools)", () => {
   const allowed = new Map([
     ["tests/python.ts", ["PYTHON"]],
-    ["tasks/build_ffi.ts", ["cmd"]],
+    ["ffi/build.ts", ["cmd"]],
     // the bundle's tool runners (tar, xz, ldd, readelf, unshare, chroot, debootstrap, sha256sum)
     ["bundle/_proc.ts", ["cmd"]],
     ["bundle/target.ts", ["cmd"]],
@@ -48,7 +48,7 @@ Deno.test("no module but tests/python.ts starts Python (other processes: deno, t
       offenders.push(`${file}: Deno.Command(${what})`);
     }
     if (
-      file !== "tests/python.ts" && file !== "tasks/build_ffi.ts" &&
+      file !== "tests/python.ts" && file !== "ffi/build.ts" &&
       /["']\/usr\/bin\/python3["']/.test(text)
     ) {
       offenders.push(`${file}: names /usr/bin/python3 (use PYTHON from tests/python.ts)`);

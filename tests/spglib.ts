@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { sharedPath } from "./shared.ts";
+import { sharedPath } from "../core/paths.ts";
 import { hasPython, jsonLinesReference } from "./python.ts";
 import { readCorpus } from "./corpora.ts";
 import { structureFromCif } from "../cif/from_cif.ts";

@@ -23,9 +23,9 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { gunzipSync } from "fflate";
 import { element } from "../cif/elements.ts";
 import { Composition } from "../cif/composition.ts";
-import { REPO_ROOT, sharedPath } from "../dataset/corpus.ts";
+import { REPO_ROOT, sharedPath } from "../core/paths.ts";
 import { ATOMS } from "../dataset/_vocab_data.ts";
-import { mulberry32, shuffled } from "../dataset/_util.ts";
+import { mulberry32, shuffled } from "../core/random.ts";
 
 const N = 154, SEED = 154;
 const CORPUS = "data/aflow-prototypes/prototypes.csv.gz";

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { Lattice } from "../cif/lattice.ts";
 import { type Site, Structure } from "../cif/structure.ts";
 import { symmetrizedCif } from "../symmetry/symmetrize.ts";
-import { REPO_ROOT } from "../dataset/corpus.ts";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** NBS Circular 539 vol. II (Swanson & Fuyat 1953): NaCl at 26 °C. */
 export const B1_A0 = 5.6402;

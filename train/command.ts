@@ -3,8 +3,9 @@
  *
  * Try the following:
  * ```sh
- * deno task crystallm train --config experiments/tiny.yaml
- * deno task crystallm train --config ckpt_config.yaml --set init_from=resume --set max_iters=5000
+ * deno task crystallm train --config ../shared/oracle/model/ckpt_tiny_train_py.yaml \
+ *   --set dataset=../shared/oracle/tokenizer --set out_dir=out/tiny
+ * deno task crystallm train --config out/tiny/config.resolved.yaml --set init_from=resume --set max_iters=4
  * ```
  *
  * @module
@@ -36,8 +37,8 @@ export function trainCommand(): Command {
       "after",
       `
 Examples:
-  $ crystallm train --config experiments/tiny.yaml
-  $ crystallm train --config out/base/config.resolved.yaml --set init_from=resume --set max_iters=5000`,
+  $ crystallm train --config ../shared/oracle/model/ckpt_tiny_train_py.yaml --set dataset=../shared/oracle/tokenizer --set out_dir=out/tiny
+  $ crystallm train --config out/tiny/config.resolved.yaml --set init_from=resume --set max_iters=4`,
     )
     .action(async (opts: { config: string; set: string[]; progress: boolean }, cmd: Command) => {
       try {

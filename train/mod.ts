@@ -4,7 +4,10 @@
  *
  * ```ts ignore
  * import { loadTrainConfig, train } from "./mod.ts";
- * const config = await loadTrainConfig("experiments/tiny.yaml", ["max_iters=10"]);
+ * const config = await loadTrainConfig("../shared/oracle/model/ckpt_tiny_train_py.yaml", [
+ *   "dataset=../shared/oracle/tokenizer",
+ *   "out_dir=out/tiny",
+ * ]);
  * const { checkpoint, tokens_per_s } = await train(config);
  * ```
  *

@@ -11,7 +11,6 @@ import {
   loadModel,
   readCheckpoint,
   resolveCheckpointPath,
-  sha256Hex,
   writeCheckpoint,
   writeFileAtomic,
 } from "../checkpoint/mod.ts";
@@ -20,6 +19,7 @@ import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi
 import { readMetaPkl } from "../dataset/meta_pkl.ts";
 import { stringify as stringifyYaml } from "yaml";
 import { learningRate, type TrainConfig, TrainConfigError, type TrainMode, trainMode } from "./config.ts";
+import { sha256 } from "../core/hash.ts";
 
 /** One row of train_log.csv. */
 export interface TrainLogRow {
@@ -102,7 +102,7 @@ async function readTokens(path: string): Promise<{ tokens: Uint16Array; sha256: 
   }
   const tokens = new Uint16Array(bytes.length / 2);
   new Uint8Array(tokens.buffer).set(bytes); // little-endian hosts only, like upstream's np.memmap
-  return { tokens, sha256: await sha256Hex(bytes) };
+  return { tokens, sha256: sha256(bytes) };
 }
 
 /**
@@ -209,8 +209,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   const modelOpts = {
     device: config.device,
     dtype: config.dtype,
-    block_size: config.block_size,
-    vocab_size: metaVocab,
+    blockSize: config.block_size,
+    vocabSize: metaVocab,
     dropout: config.dropout,
     seed: config.seed,
     onNotice: log,
@@ -237,7 +237,7 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
     const bytes = await Deno.readFile(from).catch(() => {
       throw new TrainConfigError(`Cannot ${mode}: no checkpoint at ${from}`);
     });
-    init = { path: from, sha256: await sha256Hex(bytes) };
+    init = { path: from, sha256: sha256(bytes) };
     const ckpt = await readCheckpoint(from);
     if (config.block_size > ckpt.model_args.block_size) {
       throw new TrainConfigError(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readCheckpoint } from "../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../ffi/_test_lib.ts";
+import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import {
   learningRate,
   resolveTrainConfig,

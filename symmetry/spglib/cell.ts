@@ -1,7 +1,6 @@
 /**
  * Cells, atom overlap tests and cell trimming: spglib's `cell.c` (spglib by Atsushi Togo,
- * BSD-3-Clause; see ./README.md) in TypeScript. Bulk crystals only: the layer functions exist
- * for callers that pass spglib's `aperiodic_axis = -1` path, and do the same as the bulk ones.
+ * BSD-3-Clause; see ./README.md) in TypeScript. Bulk crystals only (no layer groups).
  *
  * @module
  */
@@ -42,9 +41,6 @@ export function celAllocCell(size: number, _tensorRank: SiteTensorType = SiteTen
   };
 }
 
-/** spglib `cel_free_cell` (no-op). */
-export function celFreeCell(_cell: Cell | null): void {}
-
 /** spglib `cel_set_cell`: copies lattice and types into `cell`, positions reduced by `mat_Nint`. */
 export function celSetCell(cell: Cell, lattice: Mat3, position: Vec3[], types: number[]): void {
   cell.lattice = matCopyMatrixD3(lattice);
@@ -55,26 +51,11 @@ export function celSetCell(cell: Cell, lattice: Mat3, position: Vec3[], types: n
   }
 }
 
-/** spglib `cel_set_layer_cell`: as `cel_set_cell`, leaving the aperiodic axis (if not -1) unreduced. */
-export function celSetLayerCell(
-  cell: Cell,
-  lattice: Mat3,
-  position: Vec3[],
-  types: number[],
-  aperiodicAxis: number,
-): void {
-  cell.lattice = matCopyMatrixD3(lattice);
-  for (let i = 0; i < cell.size; i++) {
-    cell.position[i] = position[i].map((x, j) => j !== aperiodicAxis ? x - matNint(x) : x);
-    cell.types[i] = types[i];
-  }
-}
-
 /** spglib `cel_copy_cell`: a new cell with the same contents (positions reduced by `mat_Nint`). */
 export function celCopyCell(cell: Cell): Cell | null {
   const c = celAllocCell(cell.size);
   if (c === null) return null;
-  celSetLayerCell(c, cell.lattice, cell.position, cell.types, -1);
+  celSetCell(c, cell.lattice, cell.position, cell.types);
   return c;
 }
 
@@ -126,56 +107,6 @@ export function celAnyOverlapWithSameType(cell: Cell, symprec: number): boolean 
           cell.types[i],
           cell.types[j],
           cell.lattice,
-          symprec,
-        )
-      ) {
-        return true;
-      }
-    }
-  }
-  return false;
-}
-
-/** spglib `cel_layer_is_overlap`: `cel_is_overlap` with periodicity only along the two periodic axes. */
-export function celLayerIsOverlap(
-  a: Vec3,
-  b: Vec3,
-  lattice: Mat3,
-  periodicAxes: number[],
-  symprec: number,
-): boolean {
-  const d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-  d[periodicAxes[0]] -= matNint(d[periodicAxes[0]]);
-  d[periodicAxes[1]] -= matNint(d[periodicAxes[1]]);
-  const v = matMultiplyMatrixVectorD3(lattice, d);
-  return Math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) < symprec;
-}
-
-/** spglib `cel_layer_is_overlap_with_same_type`. */
-export function celLayerIsOverlapWithSameType(
-  a: Vec3,
-  b: Vec3,
-  typeA: number,
-  typeB: number,
-  lattice: Mat3,
-  periodicAxes: number[],
-  symprec: number,
-): boolean {
-  return typeA === typeB ? celLayerIsOverlap(a, b, lattice, periodicAxes, symprec) : false;
-}
-
-/** spglib `cel_layer_any_overlap_with_same_type`. */
-export function celLayerAnyOverlapWithSameType(cell: Cell, periodicAxes: number[], symprec: number): boolean {
-  for (let i = 0; i < cell.size; i++) {
-    for (let j = i + 1; j < cell.size; j++) {
-      if (
-        celLayerIsOverlapWithSameType(
-          cell.position[i],
-          cell.position[j],
-          cell.types[i],
-          cell.types[j],
-          cell.lattice,
-          periodicAxes,
           symprec,
         )
       ) {

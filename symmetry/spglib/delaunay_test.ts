@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { hasSpglib } from "../../tests/spglib.ts";
 import { delDelaunayReduce, delDelaunayReduce2D } from "./delaunay.ts";
-import { allLattices, close, randomLattices, reference, toColumns } from "./delaunay_testdata.ts";
+import { allLattices, close, randomLattices, reference, toColumns } from "./_test_utils.ts";
 import { matGetDeterminantD3, matInverseMatrixD3, matMultiplyMatrixD3 } from "./mathfunc.ts";
 import type { Mat3 } from "./types.ts";
 

@@ -59,9 +59,6 @@ export function detDetermineAll(
   return null;
 }
 
-/** spglib `det_free_container` (no-op). */
-export function detFreeContainer(_container: DataContainer | null): void {}
-
 /** spglib `get_spacegroup_and_primitive`: up to 20 attempts, tolerances reduced by 5% each. */
 function getSpacegroupAndPrimitive(
   cell: Cell,

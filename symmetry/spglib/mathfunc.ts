@@ -56,11 +56,6 @@ export function matCopyVectorD3(b: Vec3): Vec3 {
   return [b[0], b[1], b[2]];
 }
 
-/** spglib `mat_copy_vector_i3`: a fresh copy of `b`. */
-export function matCopyVectorI3(b: number[]): number[] {
-  return [b[0], b[1], b[2]];
-}
-
 /** spglib `mat_check_identity_matrix_i3`: true when the integer matrices are equal. */
 export function matCheckIdentityMatrixI3(a: IMat3, b: IMat3): boolean {
   for (let i = 0; i < 3; i++) {
@@ -139,11 +134,6 @@ export function matMultiplyMatrixVectorId3(a: IMat3, b: Vec3): Vec3 {
   return mulVec3(a, b);
 }
 
-/** spglib `mat_multiply_matrix_vector_di3`: a·b with b integer. */
-export function matMultiplyMatrixVectorDi3(a: Mat3, b: number[]): Vec3 {
-  return mulVec3(a, b);
-}
-
 /** spglib `mat_add_matrix_i3`: a+b. */
 export function matAddMatrixI3(a: IMat3, b: IMat3): IMat3 {
   return a.map((row, i) => row.map((x, j) => x + b[i][j]));
@@ -186,11 +176,6 @@ export function matGetSimilarMatrixD3(a: Mat3, b: Mat3, precision: number): Mat3
 /** spglib `mat_transpose_matrix_d3`: bᵀ. */
 export function matTransposeMatrixD3(b: Mat3): Mat3 {
   return [[b[0][0], b[1][0], b[2][0]], [b[0][1], b[1][1], b[2][1]], [b[0][2], b[1][2], b[2][2]]];
-}
-
-/** spglib `mat_transpose_matrix_i3`: bᵀ. */
-export function matTransposeMatrixI3(b: IMat3): IMat3 {
-  return matTransposeMatrixD3(b);
 }
 
 /** spglib `mat_get_metric`: latticeᵀ·lattice (basis vectors as columns). */
@@ -241,18 +226,12 @@ export function matAllocMatINT(size: number): MatINT {
   return { size, mat };
 }
 
-/** spglib `mat_free_MatINT` (no-op). */
-export function matFreeMatINT(_matint: MatINT | null): void {}
-
 /** spglib `mat_alloc_VecDBL`: `size` zero vectors. */
 export function matAllocVecDBL(size: number): VecDBL {
   const vec: Vec3[] = [];
   for (let i = 0; i < size; i++) vec.push([0, 0, 0]);
   return { size, vec };
 }
-
-/** spglib `mat_free_VecDBL` (no-op). */
-export function matFreeVecDBL(_vecdbl: VecDBL | null): void {}
 
 /** spglib `mat_is_int_matrix`: true when every element is within symprec of an integer. */
 export function matIsIntMatrix(mat: Mat3, symprec: number): boolean {

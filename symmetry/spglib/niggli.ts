@@ -14,24 +14,6 @@ import type { IMat3, Mat3 } from "./types.ts";
 /** Passes over the eight steps before giving up. */
 const NIGGLI_MAX_NUM_LOOP = 100;
 
-/** niggli-[major].[minor].[micro] of spglib 2.0.2's niggli.h. */
-const NIGGLI_VERSION = [0, 1, 2] as const;
-
-/** spglib `niggli_get_major_version`. */
-export function niggliGetMajorVersion(): number {
-  return NIGGLI_VERSION[0];
-}
-
-/** spglib `niggli_get_minor_version`. */
-export function niggliGetMinorVersion(): number {
-  return NIGGLI_VERSION[1];
-}
-
-/** spglib `niggli_get_micro_version`. */
-export function niggliGetMicroVersion(): number {
-  return NIGGLI_VERSION[2];
-}
-
 /**
  * spglib `niggli_reduce`: the Niggli-reduced lattice (columns as vectors), or null when the
  * steps do not converge. The input is not modified.

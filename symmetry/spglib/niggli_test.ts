@@ -1,12 +1,12 @@
 /**
  * Parity of `niggliReduce` with python spglib 2.0.2's `niggli_reduce`, on the corpus lattices
- * of `testCells(100)` and the seeded random lattices of ./delaunay_testdata.ts.
+ * of `testCells(100)` and the seeded random lattices of ./_test_utils.ts.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { hasSpglib } from "../../tests/spglib.ts";
-import { allLattices, close, randomLattices, reference, toColumns } from "./delaunay_testdata.ts";
+import { allLattices, close, randomLattices, reference, toColumns } from "./_test_utils.ts";
 import { niggliReduce } from "./niggli.ts";
 import { matGetMetric } from "./mathfunc.ts";
 

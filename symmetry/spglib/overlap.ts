@@ -36,12 +36,6 @@ export function ovlOverlapCheckerInit(cell: Cell): OverlapChecker | null {
   };
 }
 
-/** Alias of {@link ovlOverlapCheckerInit} (spglib `ovl_overlap_checker_init`). */
-export const ovlNewOverlapChecker = ovlOverlapCheckerInit;
-
-/** spglib `ovl_overlap_checker_free` (no-op). */
-export function ovlOverlapCheckerFree(_checker: OverlapChecker | null): void {}
-
 /**
  * spglib `ovl_check_total_overlap`: 1 when x → rot·x + testTrans maps every atom of the cell
  * onto an atom of the same type within symprec (one-to-one), else 0. (spglib's -1 error value
@@ -87,17 +81,6 @@ export function ovlCheckTotalOverlap(
     n,
     symprec,
   );
-}
-
-/** spglib `ovl_check_layer_total_overlap` for bulk crystals (no aperiodic axis): `ovl_check_total_overlap`. */
-export function ovlCheckLayerTotalOverlap(
-  checker: OverlapChecker,
-  testTrans: Vec3,
-  rot: IMat3,
-  symprec: number,
-  isIdentity: number | boolean,
-): number {
-  return ovlCheckTotalOverlap(checker, testTrans, rot, symprec, isIdentity);
 }
 
 /**

@@ -67,9 +67,6 @@ export function prmAllocPrimitive(size: number): Primitive {
   };
 }
 
-/** spglib `prm_free_primitive` (no-op). */
-export function prmFreePrimitive(_primitive: Primitive | null): void {}
-
 /**
  * spglib `prm_get_primitive`: the primitive cell of `cell`, retrying with the tolerance
  * reduced by 0.95 up to 20 times; null on failure.

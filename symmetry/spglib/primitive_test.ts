@@ -21,7 +21,7 @@ import {
   symmetryReference,
   toCell,
   transpose3,
-} from "./symmetry_reference_util.ts";
+} from "./_test_utils.ts";
 
 const ignore = !hasSpglib();
 

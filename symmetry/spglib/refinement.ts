@@ -82,14 +82,6 @@ export function refGetExactStructureAndSymmetry(
   };
 }
 
-/** spglib `ref_free_exact_structure` (no-op). */
-export function refFreeExactStructure(_exstr: ExactStructure | null): void {}
-
-/** spglib `ref_get_primitive_symmetry` (`get_primitive_db_symmetry`): operations in a primitive basis. */
-export function refGetPrimitiveSymmetry(tMat: Mat3, sym: Symmetry): Symmetry | null {
-  return getPrimitiveDbSymmetry(tMat, sym);
-}
-
 interface WyckoffResult {
   bravais: Cell;
   wyckoffs: number[];

@@ -15,7 +15,7 @@ import { matInverseMatrixD3, matMultiplyMatrixD3, matTransposeMatrixD3 } from ".
 import { ptgGetPointgroup } from "./pointgroup.ts";
 import type { Primitive } from "./primitive.ts";
 import type { Spacegroup } from "./spacegroup.ts";
-import { spaTransformFromPrimitive, spaTransformToPrimitive } from "./spacegroup.ts";
+import { spaTransformToPrimitive } from "./spacegroup.ts";
 import { Centering, spgdbGetSpacegroupType } from "./spg_database.ts";
 import { detDetermineAll } from "./determination.ts";
 import type { ExactStructure } from "./refinement.ts";
@@ -69,36 +69,6 @@ export function spgGetDataset(
   return getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
 }
 
-/** spglib `spgat_get_dataset` (same as {@link spgGetDataset} with an explicit angle tolerance). */
-export const spgatGetDataset = spgGetDataset;
-
-/** spglib `spg_get_dataset_with_hall_number` / `spgat_…`: the dataset in a given Hall setting. */
-export function spgGetDatasetWithHallNumber(
-  lattice: Mat3,
-  position: Vec3[],
-  types: number[],
-  numAtom: number,
-  hallNumber: number,
-  symprec: number,
-  angleTolerance = -1.0,
-): SpglibDataset | null {
-  return getDataset(lattice, position, types, numAtom, hallNumber, symprec, angleTolerance);
-}
-
-/** spglib `spg_get_symmetry` / `spgat_get_symmetry` (`get_symmetry_from_dataset`): rotations and translations, or null. */
-export function spgGetSymmetry(
-  lattice: Mat3,
-  position: Vec3[],
-  types: number[],
-  numAtom: number,
-  symprec: number,
-  angleTolerance = -1.0,
-): { rotation: IMat3[]; translation: Vec3[] } | null {
-  const dataset = getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
-  if (dataset === null) return null;
-  return { rotation: dataset.rotations, translation: dataset.translations };
-}
-
 /** spglib `spg_refine_cell` / `spgat_refine_cell`: the idealized standardized conventional cell, or null. */
 export function spgRefineCell(
   lattice: Mat3,
@@ -123,28 +93,37 @@ export function spgFindPrimitive(
   return standardizePrimitive(lattice, position, types, numAtom, symprec, angleTolerance);
 }
 
-/** spglib `spg_standardize_cell` / `spgat_standardize_cell`. */
-export function spgStandardizeCell(
-  lattice: Mat3,
-  position: Vec3[],
-  types: number[],
-  numAtom: number,
-  toPrimitive: number,
-  noIdealize: number,
-  symprec: number,
-  angleTolerance = -1.0,
-): SpglibCell | null {
-  if (toPrimitive) {
-    return noIdealize
-      ? getStandardizedCell(lattice, position, types, numAtom, 1, symprec, angleTolerance)
-      : standardizePrimitive(lattice, position, types, numAtom, symprec, angleTolerance);
-  }
-  return noIdealize
-    ? getStandardizedCell(lattice, position, types, numAtom, 0, symprec, angleTolerance)
-    : standardizeCell(lattice, position, types, numAtom, symprec, angleTolerance);
+/** spglib's `SpglibError` messages for the refusals this port reports (`spglib_error_code`). */
+const ERROR_MESSAGES = {
+  success: "no error",
+  atomsTooClose: "too close distance between atoms",
+  symmetrySearchFailed: "symmetry operation search failed",
+} as const;
+
+let errorCode: keyof typeof ERROR_MESSAGES = "success";
+
+/**
+ * spglib `spg_get_error_message(spg_get_error_code())`: why the last dataset search (every
+ * entry point here starts with one) gave no answer, as python spglib's `get_error_message()`.
+ *
+ * @returns `"no error"`, `"too close distance between atoms"` (two atoms of one type closer than
+ *   symprec) or `"symmetry operation search failed"`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getSymmetryDataset, spgGetErrorMessage } from "./spglib.ts";
+ * const lattice = [[4, 0, 0], [0, 4, 0], [0, 0, 4]];
+ * assert.equal(getSymmetryDataset({ lattice, positions: [[0, 0, 0], [0.001, 0, 0]], numbers: [1, 1] }, 0.1), null);
+ * assert.equal(spgGetErrorMessage(), "too close distance between atoms"); // python spglib 2.0.2's words
+ * assert.equal(getSymmetryDataset({ lattice, positions: [[0, 0, 0], [0.5, 0.5, 0.5]], numbers: [1, 1] }, 0.1)?.number, 229);
+ * assert.equal(spgGetErrorMessage(), "no error");
+ * ```
+ */
+export function spgGetErrorMessage(): string {
+  return ERROR_MESSAGES[errorCode];
 }
 
-/** spglib `get_dataset`. */
+/** spglib `get_dataset` (sets the error code {@link spgGetErrorMessage} reports). */
 function getDataset(
   lattice: Mat3,
   position: Vec3[],
@@ -154,13 +133,19 @@ function getDataset(
   symprec: number,
   angleTolerance: number,
 ): SpglibDataset | null {
+  errorCode = "symmetrySearchFailed";
   const cell = celAllocCell(numAtom);
   if (cell === null) return null;
   celSetCell(cell, lattice, position, types);
-  if (celAnyOverlapWithSameType(cell, symprec)) return null;
+  if (celAnyOverlapWithSameType(cell, symprec)) {
+    errorCode = "atomsTooClose";
+    return null;
+  }
   const container = detDetermineAll(cell, hallNumber, symprec, angleTolerance);
   if (container === null) return null;
-  return setDataset(cell, container.primitive, container.spacegroup, container.exactStructure);
+  const dataset = setDataset(cell, container.primitive, container.spacegroup, container.exactStructure);
+  if (dataset !== null) errorCode = "success";
+  return dataset;
 }
 
 /** spglib `set_dataset`. */
@@ -237,33 +222,6 @@ function standardizePrimitive(
   const prim = spaTransformToPrimitive(bravais, identity, centering, symprec);
   if (prim === null) return null;
   return cellOut(prim.cell);
-}
-
-/** spglib `get_standardized_cell`: the standardized cell (or its primitive) without idealization. */
-function getStandardizedCell(
-  lattice: Mat3,
-  position: Vec3[],
-  types: number[],
-  numAtom: number,
-  toPrimitive: number,
-  symprec: number,
-  angleTolerance: number,
-): SpglibCell | null {
-  const dataset = getDataset(lattice, position, types, numAtom, 0, symprec, angleTolerance);
-  if (dataset === null) return null;
-  const centering = getCentering(dataset.hallNumber);
-  if (centering === Centering.CENTERING_ERROR) return null;
-  const cell = celAllocCell(numAtom);
-  if (cell === null) return null;
-  celSetCell(cell, lattice, position, types);
-  const prim = spaTransformToPrimitive(cell, dataset.transformationMatrix, centering, symprec);
-  if (prim === null) return null;
-  for (let i = 0; i < cell.size; i++) {
-    if (prim.mappingTable[i] !== dataset.mappingToPrimitive[i]) return null;
-  }
-  if (toPrimitive) return cellOut(prim.cell);
-  const std = spaTransformFromPrimitive(prim.cell, centering, symprec);
-  return std === null ? null : cellOut(std);
 }
 
 /** spglib `get_centering`. */

@@ -93,9 +93,6 @@ export function symAllocSymmetry(size: number): Symmetry | null {
   return { size, rot, trans };
 }
 
-/** spglib `sym_free_symmetry` (no-op). */
-export function symFreeSymmetry(_symmetry: Symmetry | null): void {}
-
 /**
  * spglib `sym_get_operation`: the space-group operations of `primitive` (rotations of its
  * lattice point group, each with every translation that maps the crystal onto itself), or

@@ -4,7 +4,7 @@
  * `tools/symmetry_reference.py`: same operations, same ORDER, same translations), and python's
  * public `get_symmetry` (same rotations; its order is the refined dataset's, not this one's).
  */
-import { mulberry32 } from "../../dataset/_util.ts";
+import { mulberry32 } from "../../core/random.ts";
 import assert from "node:assert/strict";
 import { hasSpglib, spglibReference, type TestCell, testCells } from "../../tests/spglib.ts";
 import type { Symmetry } from "./types.ts";
@@ -23,7 +23,7 @@ import {
   type RefSymmetry,
   symmetryReference,
   toCell,
-} from "./symmetry_reference_util.ts";
+} from "./_test_utils.ts";
 
 const ignore = !hasSpglib();
 

@@ -47,12 +47,3 @@ export interface VecDBL {
   vec: Vec3[];
 }
 
-/** A new cell with copies of the arrays. */
-export function cloneCell(c: Cell): Cell {
-  return {
-    size: c.size,
-    lattice: c.lattice.map((r) => r.slice()),
-    types: c.types.slice(),
-    position: c.position.map((p) => p.slice()),
-  };
-}

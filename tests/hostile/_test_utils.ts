@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { createHash } from "node:crypto";
 import { type CliResult, crystallm as runCli } from "../cli.ts";
-import { REPO_ROOT } from "../shared.ts";
+import { REPO_ROOT } from "../../core/paths.ts";
 
 export { REPO_ROOT };
 

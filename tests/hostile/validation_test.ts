@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readCheckpoint, writeCheckpoint } from "../../checkpoint/mod.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 import { CORPUS, expectOutcome, makeSandbox, REPO_ROOT, type Sandbox, writeYaml } from "./_test_utils.ts";
 
 const BASE = join(REPO_ROOT, "fixtures", "base", "ckpt.pt");

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { structureFromCif } from "../../cif/from_cif.ts";
 import { speciesString } from "../../cif/structure.ts";
 import { spaceGroupOpsForCif } from "../../symmetry/cif_fallback.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 
 interface EvalCase {
   case_id: string;

@@ -13,7 +13,7 @@ import { readCorpus } from "../corpora.ts";
 import { compareCifText, emptyCounts, formatCounts } from "../cif_text_diff.ts";
 import { hasPymatgen, pymatgenReference } from "../pymatgen.ts";
 import { referenceUnpinned } from "../python.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 
 const HAVE = hasPymatgen();
 

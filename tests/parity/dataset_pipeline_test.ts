@@ -8,7 +8,7 @@
  * symmetrization fails here.
  */
 import assert from "node:assert/strict";
-import { HAS_ORACLE, oracleCases } from "../../dataset/_oracle_testing.ts";
+import { HAS_ORACLE, oracleCases } from "../../dataset/_test_utils.ts";
 import { cifWriterSymmetrize } from "../../dataset/symmetrize_step.ts";
 import { preprocessCif } from "../../dataset/preprocess.ts";
 import { encodeCif } from "../../dataset/tokenizer.ts";

@@ -10,9 +10,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { preprocessCif } from "../../dataset/preprocess.ts";
-import { describeTextDiff } from "../../dataset/_oracle_testing.ts";
+import { describeTextDiff } from "../../dataset/_test_utils.ts";
 import { hasPython, runPython } from "../python.ts";
-import { REPO_ROOT } from "../../dataset/corpus.ts";
+import { REPO_ROOT } from "../../core/paths.ts";
 
 const HAS_PYMATGEN = hasPython(["pymatgen.core"]);
 

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { mulberry32 } from "../../dataset/_util.ts";
+import { mulberry32 } from "../../core/random.ts";
 import assert from "node:assert/strict";
 import process from "node:process";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 import { postprocess } from "../../postprocess/postprocess.ts";
 import { EVAL_COLUMNS, evaluateCif } from "../../evaluate/evaluate.ts";
 

@@ -11,7 +11,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 import { evaluate, evaluateChain, evaluateCif } from "../../evaluate/evaluate.ts";
 import { ParsedCif } from "../../evaluate/_parse.ts";
 import { errorText } from "../../evaluate/_parse.ts";
@@ -79,7 +79,7 @@ const CHECKS: Record<string, (p: ParsedCif) => unknown> = {
   is_valid: (p) => isValid(p),
 };
 
-/** Every field is held to the 99.5 % (space groups from the spglib 2.0.2 port). */
+/** Every field is held to 99.5 % agreement (space groups from the spglib 2.0.2 port). */
 const THRESHOLD = 0.995;
 
 Deno.test("evaluate checks agree with upstream CrystaLLM + pymatgen on the oracle cases (≥ 99.5 % per field)", () => {

@@ -3,7 +3,7 @@
  * (`out/demo5/sample/<model>/Na2Cl2/t1/raw`, committed as `evaluate/testdata/demo5_*_raw.tar.gz`).
  *
  * Two independent references:
- * - the table upstream's script printed for these files (the issue's table, typed in here as
+ * - the table upstream's script printed for these files (typed in here as
  *   upstream formats it: counts, `%.4f ± %.4f`, `%.3f ± %.3f`);
  * - per CIF, upstream's own `eval_cif` run on one CIF at a time
  *   (`evaluate/testdata/demo5_upstream_chains.jsonl`, made by
@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { REPO_ROOT } from "../shared.ts";
+import { REPO_ROOT } from "../../core/paths.ts";
 import { crystallm } from "../cli.ts";
 import { evaluateUpstream, type UpstreamChain, upstreamSummary } from "../../evaluate/evaluate.ts";
 import { readCifSet } from "../../cif/cif_set.ts";

@@ -14,7 +14,7 @@
  * - live pymatgen (`tools/match_reference.py`) on AFLOW prototypes and variants of
  *   them (shift + permutation, supercell, noise, strain, change of basis, substitution).
  *
- * Tolerances: 99.5% agreement per metric (the issue's target); RMS values within 1e-6.
+ * Tolerances: 99.5% agreement per metric; RMS values within 1e-6.
  */
 import assert from "node:assert/strict";
 import { Lattice } from "../../cif/lattice.ts";
@@ -29,7 +29,7 @@ import {
 } from "../../match/structure_matcher.ts";
 import { readCorpus } from "../corpora.ts";
 import { hasPymatgen } from "../pymatgen.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 import { pymatgenMatch } from "./match_pymatgen.ts";
 import { structureVariants } from "./match_variants.ts";
 

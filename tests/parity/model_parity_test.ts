@@ -5,15 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { checkpointFromModel, loadModel, readCheckpoint, writeCheckpoint } from "../../checkpoint/mod.ts";
-import { NO_LIBTORCH } from "../../ffi/_test_lib.ts";
-import { hasPython, runPython } from "../../pickle/_python.ts";
+import { NO_LIBTORCH } from "../../ffi/_test_utils.ts";
+import { hasPython, runPython } from "../../pickle/_test_utils.ts";
 
 const ORACLE = new URL("../../../shared/oracle/model/", import.meta.url).pathname;
 const TOOLS = new URL("../../tools/", import.meta.url).pathname;
 const oracle = JSON.parse(await Deno.readTextFile(`${ORACLE}logits.json`));
 const oracleLogits = new Float32Array((await Deno.readFile(`${ORACLE}logits.bin`)).buffer);
 
-/** Logits tolerance of issue 4. */
+/** Logits tolerance: the largest absolute difference from upstream's PyTorch logits. */
 const LOGITS_TOL = 1e-4;
 /** Loss tolerance: the mean of ~100 log-probs, so float32 rounding only. */
 const LOSS_TOL = 1e-5;

@@ -27,7 +27,7 @@ import { isSpaceGroupConsistent } from "../../evaluate/is_space_group_consistent
 import { isValid } from "../../evaluate/is_valid.ts";
 import { hasPymatgen, type PymatgenResult } from "../pymatgen.ts";
 import { jsonLinesReference } from "../python.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 
 const HAVE = hasPymatgen();
 

@@ -8,7 +8,7 @@
  *   (`oracle/tokenizer/preprocessed.jsonl`);
  * - both against live pymatgen (`tests/pymatgen.ts`) on perov_5, carbon_24 and AFLOW prototypes.
  *
- * Each metric is printed as agreement %, with the first disagreements, and held to the issue's
+ * Each metric is printed as agreement %, with the first disagreements, and held to
  * 99% (space groups and symmetrized text come from the spglib 2.0.2 port, `symmetry/spglib/`).
  * Symmetrized text is classified (`tests/cif_text_diff.ts`): byte-identical, one unit in the
  * last printed digit, another representative of the same orbit, or different. Real
@@ -28,7 +28,7 @@ import { readCorpus } from "../corpora.ts";
 import { type AgreementCounts, compareCifText, emptyCounts, formatCounts } from "../cif_text_diff.ts";
 import { hasPymatgen, pymatgenReference } from "../pymatgen.ts";
 import { referenceUnpinned } from "../python.ts";
-import { sharedPath } from "../shared.ts";
+import { sharedPath } from "../../core/paths.ts";
 
 const HAVE = hasPymatgen();
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { buildFfi, findLibtorch } from "../tasks/build_ffi.ts";
+import { buildFfi, findLibtorch } from "./build.ts";
 import { loadLibrary, type RuntimeInfo } from "./mod.ts";
 
 async function prepare(): Promise<RuntimeInfo | undefined> {

@@ -1,10 +1,13 @@
 /**
- * Test helpers: the tokenizer/preprocess oracle of `../shared/oracle/tokenizer/`
- * (upstream CrystaLLM 8e81a86 and pymatgen 2022.11.7 outputs). Tests only.
+ * Test helpers for dataset/: the tokenizer/preprocess oracle of `../shared/oracle/tokenizer/`
+ * (upstream CrystaLLM 8e81a86 and pymatgen 2022.11.7 outputs), and Debian's `/usr/bin/python3`
+ * (pickle, numpy) run on a script through `tests/python.ts`, with its CPU dispatch pinned.
+ * Tests only.
  *
  * @module
  */
-import { hasShared, sharedPath } from "./corpus.ts";
+import { hasShared, sharedPath } from "../core/paths.ts";
+import { hasPython, PYTHON, runPython as runReference } from "../tests/python.ts";
 
 /** One line of `preprocessed.jsonl`. */
 export interface OracleCase {
@@ -63,4 +66,22 @@ export function describeTextDiff(got: string, want: string): string {
     JSON.stringify(got.slice(Math.max(0, i - 30), i + 30))
   }` +
     ` want ${JSON.stringify(want.slice(Math.max(0, i - 30), i + 30))}`;
+}
+
+export { PYTHON };
+
+/** True when {@linkcode PYTHON} runs and imports numpy. */
+export const HAS_PYTHON: boolean = hasPython(["numpy", "pickle"]);
+if (!HAS_PYTHON) console.warn(`${PYTHON} with numpy not found: Python round-trip tests skipped`);
+
+/**
+ * Run a Python script with arguments and return its stdout as text.
+ *
+ * @param script Python source.
+ * @param args `sys.argv[1:]`.
+ * @returns stdout.
+ * @throws {Error} With Python's stderr when it fails.
+ */
+export async function runPython(script: string, args: string[] = []): Promise<string> {
+  return new TextDecoder().decode(await runReference(["-c", script, ...args]));
 }
