@@ -20,7 +20,7 @@ export * as cif from "./cif/mod.ts";
 // space groups (the spglib 2.0.2 port; moyo as a cross-check), symmetrized CifWriter, operator tables
 export * as symmetry from "./symmetry/mod.ts";
 // 1. dataset: preprocess, tokenize, token files, meta.pkl, subset, build
-export * as dataset from "./dataset/mod.ts";
+export * as dataset from "./data/mod.ts";
 // upstream ckpt.pt files and the pickle subset they use
 export * as pickle from "./pickle/mod.ts";
 export * as checkpoint from "./checkpoint/mod.ts";
@@ -29,7 +29,7 @@ export * as ffi from "./ffi/mod.ts";
 // 2. train / finetune / resume
 export * as train from "./train/mod.ts";
 // 3. generate: batched KV-cache sampling, scoring
-export * as generate from "./generate/mod.ts";
+export * as generate from "./sample/mod.ts";
 // 4. postprocess: upstream bin/postprocess.py
 export * as postprocess from "./postprocess/mod.ts";
 // 5. evaluate: validity checks and set metrics; structure matching and CSP metrics

@@ -14,7 +14,7 @@
  * @module
  */
 import { checkpointFromModel, loadModel, readCheckpoint, writeCheckpoint } from "../checkpoint/mod.ts";
-import { loadTokenizer } from "../dataset/tokenizer.ts";
+import { loadTokenizer } from "../data/tokenizer.ts";
 import { describeDevice } from "../ffi/device.ts";
 import { createModel, loadLibrary, type Model, type ModelConfig } from "../ffi/mod.ts";
 

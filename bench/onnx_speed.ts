@@ -52,10 +52,10 @@ async function child(engine: string, n: number, maxNew: number, dir: string): Pr
   const cpu0 = cpuSeconds();
   let r;
   if (engine === "onnx") {
-    const { generateOnnx } = await import("../generate/onnx_engine.ts");
+    const { generateOnnx } = await import("../sample/onnx_engine.ts");
     r = await generateOnnx({ ...settings, model: `${dir}/base.onnx` });
   } else {
-    const { generate } = await import("../generate/generate.ts");
+    const { generate } = await import("../sample/generate.ts");
     r = await generate({ ...settings, ckpt: CKPT });
   }
   const newTokens = r.tokens.reduce((a, b) => a + b, 0);

@@ -17,7 +17,7 @@ import { loadTrainingSet, novelty, type NoveltyMetrics, type TrainingSet } from 
 import type { Structure } from "../cif/structure.ts";
 
 export type { Structure };
-import { encodeCif } from "../dataset/tokenizer.ts";
+import { encodeCif } from "../data/tokenizer.ts";
 import { extractSpaceGroupSymbol, replaceSymmetryOperators } from "../postprocess/postprocess.ts";
 import { errorText, ParsedCif, PyError } from "./_parse.ts";
 import { bondLengthReasonablenessScore } from "./bond_length_reasonableness_score.ts";

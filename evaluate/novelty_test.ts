@@ -6,10 +6,10 @@ import { readCorpus } from "../tests/corpora.ts";
 import { loadTrainingSet, novelty } from "./novelty.ts";
 import { evaluate } from "./evaluate.ts";
 import { symmetrizedCif } from "../symmetry/symmetrize.ts";
-import { preprocessCif } from "../dataset/preprocess.ts";
-import { encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
-import { encodeTokenIds } from "../dataset/token_files.ts";
-import { encodeMetaPkl } from "../dataset/meta_pkl.ts";
+import { preprocessCif } from "../data/preprocess.ts";
+import { encodeCif, loadTokenizer } from "../data/tokenizer.ts";
+import { encodeTokenIds } from "../data/token_files.ts";
+import { encodeMetaPkl } from "../data/meta_pkl.ts";
 
 /**
  * Upstream's novelty loop (bin/check_valid_unique_novel.py) with pymatgen, on CIFs treated as

@@ -16,12 +16,12 @@
  */
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { basename } from "node:path";
-import { promptSlug, promptText } from "../generate/prompt.ts";
+import { promptSlug, promptText } from "../sample/prompt.ts";
 import { checkTrainConfig, type TrainConfig, trainMode } from "../train/config.ts";
-import type { BuildOptions } from "../dataset/build.ts";
-import type { SubsetOptions } from "../dataset/subset.ts";
-import { keepAsIs } from "../dataset/symmetrize_step.ts";
-import type { GenerateOptions } from "../generate/generate.ts";
+import type { BuildOptions } from "../data/build.ts";
+import type { SubsetOptions } from "../data/subset.ts";
+import { keepAsIs } from "../data/symmetrize_step.ts";
+import type { GenerateOptions } from "../sample/generate.ts";
 import { nameProblem } from "./paths.ts";
 
 /** Where a model's weights come from. */
@@ -469,7 +469,7 @@ export function experimentYaml(resolved: unknown): string {
   return stringifyYaml(resolved);
 }
 
-export { promptSlug, promptText } from "../generate/prompt.ts";
+export { promptSlug, promptText } from "../sample/prompt.ts";
 
 /** Whether a model's `checkpoint:` names an exported ONNX model rather than a checkpoint. */
 export function isOnnxModel(path: string): boolean {

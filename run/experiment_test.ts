@@ -41,7 +41,7 @@ Deno.test("resolveExperiment() rejects unknown keys naming key and file", () => 
   );
 });
 
-Deno.test("experiment prompts go through upstream's get_prompt (generate/prompt.ts)", () => {
+Deno.test("experiment prompts go through upstream's get_prompt (sample/prompt.ts)", () => {
   assert.equal(promptText("data_Na2Cl2"), "data_Na2Cl2\n");
   assert.equal(promptText("BaTiO3"), "data_Ba1Ti1O3\n");
   assert.ok(promptText("Na2Cl2 Fm-3m").endsWith("\n_symmetry_space_group_name_H-M Fm-3m\n"));

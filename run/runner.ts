@@ -46,11 +46,11 @@ import {
   type StageResult,
   type StageSpec,
 } from "./stage.ts";
-import { buildDataset } from "../dataset/build.ts";
-import { subsetTokenized } from "../dataset/subset.ts";
+import { buildDataset } from "../data/build.ts";
+import { subsetTokenized } from "../data/subset.ts";
 import { resolveTrainConfig, TRAIN_DEFAULTS } from "../train/config.ts";
 import { train } from "../train/train.ts";
-import { generate } from "../generate/generate.ts";
+import { generate } from "../sample/generate.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
 import { type EvalMetrics, evaluate, metricsPathFor, rowsToCsv } from "../evaluate/evaluate.ts";
 import { loadTrainingSet, type TrainingSet } from "../evaluate/novelty.ts";
@@ -400,12 +400,12 @@ interface Cell {
  */
 export const STAGE_CODE = {
   /** `buildDataset()`, its symmetrize workers (started by URL, not imported) and `keepAsIs`. */
-  build: ["dataset/build.ts", "dataset/_symmetrize_worker.ts", "dataset/symmetrize_step.ts"],
-  subset: ["dataset/subset.ts"],
+  build: ["data/build.ts", "data/_symmetrize_worker.ts", "data/symmetrize_step.ts"],
+  subset: ["data/subset.ts"],
   train: ["train/train.ts", "train/config.ts"],
   export: ["export/onnx_export.ts"],
-  sample: ["generate/generate.ts"],
-  sampleOnnx: ["generate/onnx_engine.ts"],
+  sample: ["sample/generate.ts"],
+  sampleOnnx: ["sample/onnx_engine.ts"],
   postprocess: ["postprocess/postprocess_dir.ts"],
   evaluate: [
     "evaluate/evaluate.ts",
@@ -645,7 +645,7 @@ async function sampleStep(
     // what both engines take: the experiment's sampling settings at this temperature
     const sampling = samplingSettings(spec, cell.prompt, cell.temperature, out);
     if (onnx) {
-      const { generateOnnx } = await import("../generate/onnx_engine.ts");
+      const { generateOnnx } = await import("../sample/onnx_engine.ts");
       const r = await generateOnnx({ ...sampling, model: onnx });
       // the checkpoint the exported graph was made from, as its metadata records it
       const outputs = {

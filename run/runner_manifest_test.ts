@@ -41,7 +41,7 @@ Deno.test("each stage folder holds one manifest: the stage's record with its lib
     const reasons = new Set(ds.report.failed.map((f: { reason: string }) => f.reason));
     assert.deepEqual(Object.keys(c.failedByReason).sort(), [...reasons].sort());
     // the code the fingerprint covers: the build's module graph, not the runner's or a test's
-    assert.ok(ds.code.modules.includes("dataset/build.ts"));
+    assert.ok(ds.code.modules.includes("data/build.ts"));
     assert.ok(
       ds.code.modules.some((m: string) => m.startsWith("symmetry/")),
       "symmetrizing imports symmetry/",

@@ -14,9 +14,9 @@ import { Command } from "commander";
 import { cifCommand } from "../cif/command.ts";
 // -- pipeline stages, in order (each line: import of one stage's command) --
 // @crystallm-commands (keep this marker: helpers add commands below it)
-import { dataCommand } from "../dataset/command.ts";
+import { dataCommand } from "../data/command.ts";
 import { trainCommand } from "../train/command.ts";
-import { sampleCommand, scoreCommand } from "../generate/command.ts";
+import { sampleCommand, scoreCommand } from "../sample/command.ts";
 import { postprocessCommand } from "../postprocess/command.ts";
 import { evaluateCommand } from "../evaluate/command.ts";
 import { matchCommand } from "../match/command.ts";
@@ -38,7 +38,7 @@ export function buildProgram(): Command {
   const program = new Command()
     .name("crystallm")
     .description(
-      "Reproducibility harness for CrystaLLM: dataset → train → generate → postprocess → evaluate → summarize → audit",
+      "Reproducibility harness for CrystaLLM: data → train → sample → postprocess → evaluate → summarize → audit",
     )
     .version("0.1.0")
     .addHelpText("after", `

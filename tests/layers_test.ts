@@ -19,10 +19,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["core"], // hashes, repository and shared-data paths, seeded random numbers
   ["pickle", "cif", "ffi"], // formats: Python pickles, CIFs; the libtorch library
   ["symmetry"], // space groups on cif/ structures
-  ["checkpoint", "dataset", "match"], // ckpt.pt files; token datasets; structure matching
+  ["checkpoint", "data", "match"], // ckpt.pt files; token datasets; structure matching
   ["export", "train"], // ONNX export of a checkpoint; training
   ["onnx"], // the ONNX engine (runs what export/ writes)
-  ["generate"], // sampling with either engine
+  ["sample"], // sampling with either engine
   ["postprocess"],
   ["evaluate"],
   ["summarize", "audit"], // tables and the report; snapshot audits and run diffs
@@ -172,8 +172,8 @@ Deno.test("layerProblems() reports an upward import, a folder cycle, a test help
     ["cif/a.ts", ["core/hash.ts", "cif/b.ts"]], // fine
     ["symmetry/s.ts", ["cif/a.ts"]], // fine: symmetry is above cif
     ["cif/b.ts", ["symmetry/s.ts"]], // upward, and a cycle cif -> symmetry -> cif
-    ["dataset/d.ts", ["dataset/_test_utils.ts", "tests/python.ts"]], // test modules in production
-    ["dataset/d_test.ts", ["run/runner.ts", "dataset/_test_utils.ts"]], // tests may import anything
+    ["data/d.ts", ["data/_test_utils.ts", "tests/python.ts"]], // test modules in production
+    ["data/d_test.ts", ["run/runner.ts", "data/_test_utils.ts"]], // tests may import anything
     ["checkpoint/c.ts", ["match/m.ts"]], // same layer
     ["newfolder/x.ts", ["core/paths.ts"]],
     ["tasks/crystallm.ts", ["cif/command.ts"]], // fine
@@ -182,8 +182,8 @@ Deno.test("layerProblems() reports an upward import, a folder cycle, a test help
   assert.deepEqual(layerProblems(graph), [
     "checkpoint/c.ts imports match/m.ts: checkpoint (layer 3) may import only lower layers, and match is layer 3",
     "cif/b.ts imports symmetry/s.ts: cif (layer 1) may import only lower layers, and symmetry is layer 2",
-    "dataset/d.ts imports the test module dataset/_test_utils.ts: production code never imports tests or their helpers",
-    "dataset/d.ts imports the test module tests/python.ts: production code never imports tests or their helpers",
+    "data/d.ts imports the test module data/_test_utils.ts: production code never imports tests or their helpers",
+    "data/d.ts imports the test module tests/python.ts: production code never imports tests or their helpers",
     "newfolder/x.ts imports core/paths.ts: add newfolder/ to LAYERS in tests/layers_test.ts",
     "import cycle between folders: cif -> symmetry -> cif",
   ]);
@@ -193,7 +193,7 @@ Deno.test("every import points down the layers, no folders import each other in 
   const graph = await repoImports();
   // the graph is the real one: it holds the runner's imports of the stages below it
   assert.ok(
-    graph.get("run/runner.ts")?.includes("generate/generate.ts"),
+    graph.get("run/runner.ts")?.includes("sample/generate.ts"),
     "deno info gave no graph for run/runner.ts",
   );
   assert.deepEqual(layerProblems(graph), []);

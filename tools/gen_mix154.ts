@@ -24,7 +24,7 @@ import { gunzipSync } from "fflate";
 import { element } from "../cif/elements.ts";
 import { Composition } from "../cif/composition.ts";
 import { REPO_ROOT, sharedPath } from "../core/paths.ts";
-import { ATOMS } from "../dataset/_vocab_data.ts";
+import { ATOMS } from "../data/_vocab_data.ts";
 import { mulberry32, shuffled } from "../core/random.ts";
 
 const N = 154, SEED = 154;

@@ -16,7 +16,7 @@ import {
 } from "../checkpoint/mod.ts";
 import { ABI_VERSION, createModel, loadLibrary, type Model, type RuntimeInfo } from "../ffi/mod.ts";
 import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi/device.ts";
-import { readMetaPkl } from "../dataset/meta_pkl.ts";
+import { readMetaPkl } from "../data/meta_pkl.ts";
 import { stringify as stringifyYaml } from "yaml";
 import { learningRate, type TrainConfig, TrainConfigError, type TrainMode, trainMode } from "./config.ts";
 import { sha256 } from "../core/hash.ts";

@@ -8,10 +8,10 @@
  * symmetrization fails here.
  */
 import assert from "node:assert/strict";
-import { HAS_ORACLE, oracleCases } from "../../dataset/_test_utils.ts";
-import { cifWriterSymmetrize } from "../../dataset/symmetrize_step.ts";
-import { preprocessCif } from "../../dataset/preprocess.ts";
-import { encodeCif } from "../../dataset/tokenizer.ts";
+import { HAS_ORACLE, oracleCases } from "../../data/_test_utils.ts";
+import { cifWriterSymmetrize } from "../../data/symmetrize_step.ts";
+import { preprocessCif } from "../../data/preprocess.ts";
+import { encodeCif } from "../../data/tokenizer.ts";
 
 Deno.test({
   name: "dataset chain: raw CIF → token ids matches upstream wherever symmetrization matches",

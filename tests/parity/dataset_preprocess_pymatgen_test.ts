@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { preprocessCif } from "../../dataset/preprocess.ts";
-import { describeTextDiff } from "../../dataset/_test_utils.ts";
+import { preprocessCif } from "../../data/preprocess.ts";
+import { describeTextDiff } from "../../data/_test_utils.ts";
 import { hasPython, runPython } from "../python.ts";
 import { REPO_ROOT } from "../../core/paths.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { loadModel, readCheckpoint } from "../checkpoint/mod.ts";
 import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
-import { score, scoreIds } from "../generate/mod.ts";
+import { score, scoreIds } from "../sample/mod.ts";
 import { REPO_ROOT, sharedPath } from "../core/paths.ts";
 import { encodeCif } from "./tokenizer.ts";
 
@@ -26,10 +26,10 @@ function productFiles(dir = REPO_ROOT): string[] {
   return files;
 }
 
-Deno.test("no module but dataset/tokenizer.ts calls the tokenizer's encode, encodeWithStats or tokenize", () => {
+Deno.test("no module but data/tokenizer.ts calls the tokenizer's encode, encodeWithStats or tokenize", () => {
   const offenders: string[] = [];
   for (const file of productFiles()) {
-    if (file === "dataset/tokenizer.ts") continue;
+    if (file === "data/tokenizer.ts") continue;
     const text = Deno.readTextFileSync(join(REPO_ROOT, file));
     for (const m of text.matchAll(/([\w$]+(?:\(\))?)\s*\.\s*(encode|encodeWithStats|tokenize)\(/g)) {
       // byte encoders, protobuf messages (export/onnx_proto.ts), and Python named in comments

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
+import { assertVocabSize, encodeCif, loadTokenizer } from "../data/tokenizer.ts";
 import { OnnxDecoder, ortVersion } from "../onnx/session.ts";
 import { sampleOnnx } from "../onnx/generate.ts";
 import { scoreChunks, type ScoreResult } from "./score.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { Composition } from "../cif/composition.ts";
-import { atomicPropsBlock } from "../dataset/preprocess.ts";
+import { atomicPropsBlock } from "../data/preprocess.ts";
 import { spaceGroupOps } from "../symmetry/space_group_ops.ts";
 
 /** Thrown for a prompt that cannot be used. */

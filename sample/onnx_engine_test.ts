@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadModel, readCheckpoint } from "../checkpoint/mod.ts";
-import { loadTokenizer } from "../dataset/tokenizer.ts";
+import { loadTokenizer } from "../data/tokenizer.ts";
 import { exportOnnx } from "../export/onnx_export.ts";
 import { NO_LIBTORCH } from "../ffi/_test_utils.ts";
 import { sampleOnnx } from "../onnx/generate.ts";

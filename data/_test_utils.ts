@@ -1,5 +1,5 @@
 /**
- * Test helpers for dataset/: the tokenizer/preprocess oracle of `../shared/oracle/tokenizer/`
+ * Test helpers for data/: the tokenizer/preprocess oracle of `../shared/oracle/tokenizer/`
  * (upstream CrystaLLM 8e81a86 and pymatgen 2022.11.7 outputs), and Debian's `/usr/bin/python3`
  * (pickle, numpy) run on a script through `tests/python.ts`, with its CPU dispatch pinned.
  * Tests only.

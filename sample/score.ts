@@ -7,7 +7,7 @@
 import { loadModel, readCheckpoint, resolveCheckpointPath } from "../checkpoint/mod.ts";
 import { loadLibrary, type Model } from "../ffi/mod.ts";
 import { checkDevice, checkDtype } from "../ffi/device.ts";
-import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
+import { assertVocabSize, encodeCif, loadTokenizer } from "../data/tokenizer.ts";
 
 /** One scored file: a line of `crystallm score`. */
 export interface ScoreResult {

@@ -14,7 +14,7 @@ import { ABI_VERSION, loadLibrary } from "../ffi/mod.ts";
 import { checkDevice, checkDtype, describeDevice, type DeviceInfo } from "../ffi/device.ts";
 import { makePrompt, PromptError, promptText } from "./prompt.ts";
 export { PromptError };
-import { assertVocabSize, encodeCif, loadTokenizer } from "../dataset/tokenizer.ts";
+import { assertVocabSize, encodeCif, loadTokenizer } from "../data/tokenizer.ts";
 import { sha256 } from "../core/hash.ts";
 
 /** Sampling settings; names as upstream's sample.py. */

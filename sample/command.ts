@@ -11,7 +11,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CheckpointError, writeFileAtomic } from "../checkpoint/mod.ts";
-import { VocabSizeMismatchError } from "../dataset/tokenizer.ts";
+import { VocabSizeMismatchError } from "../data/tokenizer.ts";
 import { DeviceError, parseDevice } from "../ffi/device.ts";
 import { generate, PromptError } from "./generate.ts";
 import { score } from "./score.ts";
