@@ -15,24 +15,14 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { hashFile as sha256File } from "../core/hash.ts";
 import { join } from "node:path";
 
 /** Top-level folder of a bundle that holds run state and is not part of the bag. */
 export const STATE_DIR = "var";
 
-/** SHA-256 of a file, streamed. */
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash("sha256");
-  using f = await Deno.open(path);
-  const buf = new Uint8Array(1 << 20);
-  while (true) {
-    const n = await f.read(buf);
-    if (n === null) break;
-    h.update(buf.subarray(0, n));
-  }
-  return h.digest("hex");
-}
+/** SHA-256 of a file, streamed (core's `hashFile`, under the name bundle/ uses). */
+export { sha256File };
 
 /**
  * Every file under `root` (relative, `/`-separated, sorted by byte order), following no

@@ -250,16 +250,27 @@ function movedPath(recorded: string, stageDir: string): string {
  */
 export async function runExperiment(spec: ExperimentSpec, options: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
-  const log = options.log ?? ((l: string) => console.error(l));
-  const root = repoPath(options.outRoot ?? "out");
-  const dir = assertInside(root, join(root, spec.experiment), "the run directory");
-  // every input is checked before any stage runs, every problem listed at once
-  const problems = await inputProblems(spec, root);
-  if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
+  const { log, root, dir } = await prepareRun(spec, options);
   using _lock = acquireRunLock(dir, { log });
   // the run's own files describe one finished run: an interrupted rerun leaves none of them
   for (const f of RUN_FILES) await Deno.remove(join(dir, f)).catch(() => {});
   return await runLocked(spec, options, { t0, log, root, dir });
+}
+
+/**
+ * The run's log, output root and folder, once every input is checked before any stage runs
+ * (every problem listed at once).
+ */
+async function prepareRun(
+  spec: ExperimentSpec,
+  options: { log?: (l: string) => void; outRoot?: string; file?: string },
+): Promise<{ log: (l: string) => void; root: string; dir: string }> {
+  const log = options.log ?? ((l: string) => console.error(l));
+  const root = repoPath(options.outRoot ?? "out");
+  const dir = assertInside(root, join(root, spec.experiment), "the run directory");
+  const problems = await inputProblems(spec, root);
+  if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
+  return { log, root, dir };
 }
 
 /** Files a finished run writes at its end, together; none of them exists while it runs. */
@@ -448,11 +459,7 @@ export async function trainModels(
   spec: ExperimentSpec,
   options: StageOptions & { outRoot?: string; file?: string } = {},
 ): Promise<RunResult["checkpoints"]> {
-  const log = options.log ?? ((l: string) => console.error(l));
-  const root = repoPath(options.outRoot ?? "out");
-  const dir = assertInside(root, join(root, spec.experiment), "the run directory");
-  const problems = await inputProblems(spec, root);
-  if (problems.length) throw experimentProblems(options.file ?? `experiment ${spec.experiment}`, problems);
+  const { log, root, dir } = await prepareRun(spec, options);
   using _lock = acquireRunLock(dir, { log });
   const run: Run = { spec, root, dir, log, stageOpts: { force: options.force, log, root }, stages: [] };
   return await trainStep(run, await datasetStep(run));
