@@ -53,6 +53,23 @@ export interface RunOptions extends StageOptions {
   resolved?: Record<string, unknown>;
   /** The experiment file, for messages. */
   file?: string;
+  /** Stop once the models are trained and exported (a sweep runs this, then its shards sample). */
+  untilModels?: boolean;
+  /**
+   * Fill a sample cell's stage folder from elsewhere instead of sampling (a sweep's merge copies
+   * its shards' files); returns the outputs the stage records. The stage's fingerprint is unchanged.
+   */
+  sampleCell?: (cell: SampleCell) => Promise<Record<string, unknown>>;
+}
+
+/** One model × prompt × temperature of a run, as {@link RunOptions.sampleCell} gets it. */
+export interface SampleCell {
+  model: string;
+  prompt: string;
+  temperature: number;
+  /** The empty stage folder to fill (`sample/<model>/<prompt>/t<T>/raw`). */
+  out: string;
+  checkpoint: { path: string; sha256: string };
 }
 
 /** What a finished run returns. */
@@ -474,6 +491,10 @@ async function runLocked(
     onnxModels[model] = join(exportDir, "model.onnx");
   }
 
+  if (options.untilModels) {
+    return { dir, summary: summarize([]), metrics: {}, checkpoints, seconds: (performance.now() - t0) / 1000 };
+  }
+
   // --- sample → postprocess → evaluate ------------------------------------
   const temps = spec.sample.temperatures ?? [null];
   const cells: Parameters<typeof summarize>[0] = [];
@@ -496,6 +517,7 @@ async function runLocked(
           inputs: onnx === ck.path ? { model: onnx } : { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
           code: ["generate", "ffi", "checkpoint", "pickle", "dataset", ...(onnx ? ["onnx", "export"] : [])],
         }, async (out) => {
+          if (options.sampleCell) return await options.sampleCell({ model, prompt, temperature, out, checkpoint: ck });
           // what both engines take: the experiment's sampling settings at this temperature
           const sampling = {
             prompt: promptText(prompt),
