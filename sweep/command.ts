@@ -39,14 +39,18 @@ function fail(cmd: Command, e: unknown): never {
 function parseShards(cmd: Command, v: string): number | "auto" {
   if (v === "auto") return "auto";
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) cmd.error(`--shards must be a positive integer or auto, got ${v}`, { exitCode: 2 });
+  if (!Number.isInteger(n) || n < 1) {
+    cmd.error(`--shards must be a positive integer or auto, got ${v}`, { exitCode: 2 });
+  }
   return n;
 }
 
 function positiveInt(cmd: Command, name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) cmd.error(`${name} must be a positive integer, got ${v}`, { exitCode: 2 });
+  if (!Number.isInteger(n) || n < 1) {
+    cmd.error(`${name} must be a positive integer, got ${v}`, { exitCode: 2 });
+  }
   return n;
 }
 
@@ -73,11 +77,17 @@ async function finishMerge(runDir: string, opts: { audit?: boolean; snapshot?: s
 /** `crystallm sweep`. */
 export function sweepCommand(): Command {
   const cmd = new Command("sweep")
-    .description("cut an experiment into shards (shards.jsonl), run them here (--jobs) or on Slurm (--slurm), merge")
+    .description(
+      "cut an experiment into shards (shards.jsonl), run them here (--jobs) or on Slurm (--slurm), merge",
+    )
     .argument("<experiment>", "experiment name or YAML path")
     .option("--set <key=value>", "override a setting (repeatable)", collect, [])
     .option("--profile <name>", "apply a named override set from the YAML (e.g. ci)")
-    .option("--out <dir>", "output root ($CRYSTALLM_OUT or out/ of the checkout)", Deno.env.get("CRYSTALLM_OUT") ?? "out")
+    .option(
+      "--out <dir>",
+      "output root ($CRYSTALLM_OUT or out/ of the checkout)",
+      Deno.env.get("CRYSTALLM_OUT") ?? "out",
+    )
     .option("--shards <n>", "number of shards, or auto (one per model × prompt × temperature)", "auto")
     .option("--jobs <j>", "run the shards here with J workers (one GPU each with CUDA), then merge")
     .option("--slurm", "submit the shards as sbatch --array jobs and a merge job (afterok)", false)
@@ -86,13 +96,16 @@ export function sweepCommand(): Command {
     .option("--time <t>", "time limit per shard task, e.g. 01:00:00 (Slurm)")
     .option("--max-parallel <k>", "at most k shard tasks at once (Slurm: --array …%k)")
     .option("--dry-run", "with --slurm: print the scripts and the sbatch commands, submit nothing", false)
-    .addHelpText("after", `
+    .addHelpText(
+      "after",
+      `
 Examples:
   $ deno task crystallm sweep nacl10 --profile ci --shards 3 --jobs 2
   $ deno task crystallm sweep demo6 --shards auto --slurm --partition gpu --gpus-per-task 1 --time 02:00:00
   $ deno task crystallm sweep status out/demo6
   $ deno task crystallm sweep resubmit out/demo6
-  $ deno task crystallm sweep merge out/demo6 --audit`)
+  $ deno task crystallm sweep merge out/demo6 --audit`,
+    )
     .action(async (name: string, opts: {
       set: string[];
       profile?: string;
@@ -111,7 +124,9 @@ Examples:
         const jobs = positiveInt(cmd, "--jobs", opts.jobs);
         const maxParallel = positiveInt(cmd, "--max-parallel", opts.maxParallel);
         const gpus = positiveInt(cmd, "--gpus-per-task", opts.gpusPerTask);
-        if (opts.slurm && jobs !== undefined) cmd.error("--jobs runs shards here and --slurm on the cluster: give one", { exitCode: 2 });
+        if (opts.slurm && jobs !== undefined) {
+          cmd.error("--jobs runs shards here and --slurm on the cluster: give one", { exitCode: 2 });
+        }
         if (opts.dryRun && !opts.slurm) cmd.error("--dry-run goes with --slurm", { exitCode: 2 });
         const sw = await createSweep(name, {
           sets: opts.set,
@@ -120,17 +135,30 @@ Examples:
           shards,
           atLeast: jobs ?? maxParallel ?? 1,
         });
-        console.error(`${sw.created ? "wrote" : "kept"} ${sw.shards.length} shards in ${join(sw.runDir, "shards.jsonl")}`);
+        console.error(
+          `${sw.created ? "wrote" : "kept"} ${sw.shards.length} shards in ${join(sw.runDir, "shards.jsonl")}`,
+        );
         if (jobs !== undefined) {
           const pending = (await unfinishedShards(sw.runDir, sw.shards)).map((x) => x.shard.index);
-          const failed = await runShardsLocally(sw.runDir, pending, { jobs, cuda: sw.spec.sample.device.startsWith("cuda") });
+          const failed = await runShardsLocally(sw.runDir, pending, {
+            jobs,
+            cuda: sw.spec.sample.device.startsWith("cuda"),
+          });
           if (failed.length) {
-            throw new SweepError(`shards ${failed.map((f) => f.index).join(", ")} failed; rerun the same command to retry them`);
+            throw new SweepError(
+              `shards ${failed.map((f) => f.index).join(", ")} failed; rerun the same command to retry them`,
+            );
           }
           Deno.exit(await finishMerge(sw.runDir, {}));
         }
         if (opts.slurm) {
-          const slurm: SlurmOptions = { partition: opts.partition, gpusPerTask: gpus, time: opts.time, maxParallel, dryRun: opts.dryRun };
+          const slurm: SlurmOptions = {
+            partition: opts.partition,
+            gpusPerTask: gpus,
+            time: opts.time,
+            maxParallel,
+            dryRun: opts.dryRun,
+          };
           const pending = (await unfinishedShards(sw.runDir, sw.shards)).map((x) => x.shard.index);
           await submitSweep(sw.runDir, pending, slurm);
           return;
@@ -168,35 +196,54 @@ Examples:
       }
     });
   const resubmit = new Command("resubmit")
-    .description("submit again only the shards that are not done and not queued or running, and a new merge job")
+    .description(
+      "submit again only the shards that are not done and not queued or running, and a new merge job",
+    )
     .argument("<run_dir>", "the sweep's run directory")
     .option("--partition <p>", "Slurm partition (default: as first submitted)")
     .option("--gpus-per-task <g>", "GPUs per shard task")
     .option("--time <t>", "time limit per shard task")
     .option("--max-parallel <k>", "at most k shard tasks at once")
     .option("--dry-run", "print the scripts, submit nothing", false)
-    .action(async (runDir: string, opts: { partition?: string; gpusPerTask?: string; time?: string; maxParallel?: string; dryRun: boolean }) => {
-      try {
-        const dir = resolve(runDir);
-        const st = await sweepStatus(dir);
-        const todo = st.shards.filter((s) => s.state !== "done" && s.state !== "running" && s.state !== "pending")
-          .map((s) => s.index);
-        if (!todo.length) {
-          console.log(`nothing to resubmit: ${st.counts.done} done, ${st.counts.running + st.counts.pending} queued or running`);
-          return;
+    .action(
+      async (
+        runDir: string,
+        opts: {
+          partition?: string;
+          gpusPerTask?: string;
+          time?: string;
+          maxParallel?: string;
+          dryRun: boolean;
+        },
+      ) => {
+        try {
+          const dir = resolve(runDir);
+          const st = await sweepStatus(dir);
+          const todo = st.shards.filter((s) =>
+            s.state !== "done" && s.state !== "running" && s.state !== "pending"
+          )
+            .map((s) => s.index);
+          if (!todo.length) {
+            console.log(
+              `nothing to resubmit: ${st.counts.done} done, ${
+                st.counts.running + st.counts.pending
+              } queued or running`,
+            );
+            return;
+          }
+          await submitSweep(dir, todo, {
+            partition: opts.partition,
+            gpusPerTask: positiveInt(resubmit, "--gpus-per-task", opts.gpusPerTask),
+            time: opts.time,
+            maxParallel: positiveInt(resubmit, "--max-parallel", opts.maxParallel),
+            dryRun: opts.dryRun,
+            resubmit: true,
+          });
+        } catch (e) {
+          fail(resubmit, e);
         }
-        await submitSweep(dir, todo, {
-          partition: opts.partition,
-          gpusPerTask: positiveInt(resubmit, "--gpus-per-task", opts.gpusPerTask),
-          time: opts.time,
-          maxParallel: positiveInt(resubmit, "--max-parallel", opts.maxParallel),
-          dryRun: opts.dryRun,
-          resubmit: true,
-        });
-      } catch (e) {
-        fail(resubmit, e);
-      }
-    });
+      },
+    );
   cmd.addCommand(merge).addCommand(status).addCommand(resubmit);
   return cmd;
 }
@@ -205,7 +252,9 @@ Examples:
 export function shardCommand(): Command {
   const cmd = new Command("shard").description("one shard of a sweep");
   const run = new Command("run")
-    .description("run one shard (idempotent: a done shard is skipped; a second run at once waits for the first)")
+    .description(
+      "run one shard (idempotent: a done shard is skipped; a second run at once waits for the first)",
+    )
     .argument("<run_dir>", "the sweep's run directory")
     .argument("<index>", "the shard's index in shards.jsonl (0-based)")
     .action(async (runDir: string, index: string) => {

@@ -16,7 +16,14 @@ import { REPO_ROOT } from "../run/repo.ts";
 export function launcher(): string[] {
   const bundle = Deno.env.get("CRYSTALLM_BUNDLE");
   if (bundle && existsSync(join(bundle, "crystallm"))) return [join(bundle, "crystallm")];
-  return [Deno.execPath(), "run", "-A", "--config", join(REPO_ROOT, "deno.json"), join(REPO_ROOT, "tasks", "crystallm.ts")];
+  return [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--config",
+    join(REPO_ROOT, "deno.json"),
+    join(REPO_ROOT, "tasks", "crystallm.ts"),
+  ];
 }
 
 /** The GPUs workers are spread over: `CUDA_VISIBLE_DEVICES`, else `nvidia-smi -L`, else none. */
@@ -26,7 +33,9 @@ export function visibleGpus(): string[] {
   try {
     const r = new Deno.Command("nvidia-smi", { args: ["-L"], stdout: "piped", stderr: "null" }).outputSync();
     if (!r.success) return [];
-    return new TextDecoder().decode(r.stdout).split("\n").filter((l) => l.startsWith("GPU ")).map((_, i) => String(i));
+    return new TextDecoder().decode(r.stdout).split("\n").filter((l) => l.startsWith("GPU ")).map((_, i) =>
+      String(i)
+    );
   } catch {
     return [];
   }

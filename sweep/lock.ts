@@ -26,7 +26,11 @@ function procStart(pid: number): string | null {
 /** Whether a Slurm job is gone: `squeue` answers and does not list it. False when it cannot tell. */
 export function slurmJobGone(job: string): boolean {
   try {
-    const r = new Deno.Command("squeue", { args: ["-h", "-j", job, "-o", "%i"], stdout: "piped", stderr: "piped" })
+    const r = new Deno.Command("squeue", {
+      args: ["-h", "-j", job, "-o", "%i"],
+      stdout: "piped",
+      stderr: "piped",
+    })
       .outputSync();
     const err = new TextDecoder().decode(r.stderr);
     if (!r.success) return /Invalid job id/i.test(err);
@@ -102,7 +106,9 @@ export async function takeShardLock(
       continue;
     }
     if (!waiting) {
-      options.log?.(`waiting for ${path}${held ? ` (pid ${held.pid} on ${held.host} since ${held.started})` : ""}`);
+      options.log?.(
+        `waiting for ${path}${held ? ` (pid ${held.pid} on ${held.host} since ${held.started})` : ""}`,
+      );
       waiting = true;
     }
     if (options.timeoutS !== undefined && Date.now() - t0 > options.timeoutS * 1000) {

@@ -11,7 +11,15 @@ import { join } from "node:path";
 import { hostname } from "node:os";
 import { hashFile } from "../run/fingerprint.ts";
 import { generate } from "../generate/generate.ts";
-import { assertSameCode, cellKey, describeShard, readTable, type Shard, SweepError, type SweepInfo } from "./table.ts";
+import {
+  assertSameCode,
+  cellKey,
+  describeShard,
+  readTable,
+  type Shard,
+  SweepError,
+  type SweepInfo,
+} from "./table.ts";
 import { takeShardLock } from "./lock.ts";
 
 /** What a shard's `DONE` marker holds. */
@@ -21,7 +29,14 @@ export interface DoneMarker {
   /** `<model>/<prompt>/t<T>/sample_<k>.cif` → sha256. */
   files: Record<string, string>;
   /** Per unit: its generate manifest's checkpoint hash, tokens and seconds. */
-  units: { cell: string; checkpoint_sha256: string; new_tokens: number; seconds: number; device: unknown; engine: string }[];
+  units: {
+    cell: string;
+    checkpoint_sha256: string;
+    new_tokens: number;
+    seconds: number;
+    device: unknown;
+    engine: string;
+  }[];
   host: string;
   slurm_job: string | null;
   seconds: number;
@@ -88,7 +103,9 @@ export async function runShard(
   const log = options.log ?? ((l: string) => console.error(l));
   const { info, shards } = readTable(runDir);
   if (!Number.isInteger(index) || index < 0 || index >= shards.length) {
-    throw new SweepError(`shard index ${index} is outside the table: ${runDir} has shards 0 to ${shards.length - 1}`);
+    throw new SweepError(
+      `shard index ${index} is outside the table: ${runDir} has shards 0 to ${shards.length - 1}`,
+    );
   }
   const shard = shards[index];
   if ((await shardProblem(runDir, shard)) === null) {

@@ -124,10 +124,14 @@ export function shardScript(runDir: string, experiment: string, g: ArrayGroup, o
     `#SBATCH --array=${g.array}${opts.maxParallel ? `%${opts.maxParallel}` : ""}`,
     ...(opts.gpusPerTask ? [`#SBATCH --gpus-per-task=${opts.gpusPerTask}`] : []),
     "set -eu",
-    `# shards ${compressRanges(g.shards)}: Slurm caps task ids below MaxArraySize, so this job adds an offset`,
+    `# shards ${
+      compressRanges(g.shards)
+    }: Slurm caps task ids below MaxArraySize, so this job adds an offset`,
     `export CRYSTALLM_SHARD_OFFSET=${g.offset}`,
     `cd ${shq(cwd())}`,
-    `exec ${launcher().map(shq).join(" ")} shard run ${shq(runDir)} "$((SLURM_ARRAY_TASK_ID + CRYSTALLM_SHARD_OFFSET))"`,
+    `exec ${launcher().map(shq).join(" ")} shard run ${
+      shq(runDir)
+    } "$((SLURM_ARRAY_TASK_ID + CRYSTALLM_SHARD_OFFSET))"`,
     "",
   ].join("\n");
 }
@@ -179,7 +183,9 @@ export async function submitSweep(runDir: string, indices: number[], opts: Slurm
   let max = maxArraySize();
   if (max === null) {
     if (!opts.dryRun) {
-      throw new SweepError("scontrol show config did not answer: is this a Slurm login node? (--dry-run prints the scripts)");
+      throw new SweepError(
+        "scontrol show config did not answer: is this a Slurm login node? (--dry-run prints the scripts)",
+      );
     }
     console.error(`scontrol did not answer: assuming MaxArraySize=${DEFAULT_MAX_ARRAY_SIZE}`);
     max = DEFAULT_MAX_ARRAY_SIZE;
@@ -192,10 +198,15 @@ export async function submitSweep(runDir: string, indices: number[], opts: Slurm
     path: join(dir, `shards-${stamp}-${i}.sbatch`),
     text: shardScript(runDir, info.experiment, g, opts),
   }));
-  const merge = { path: join(dir, `merge-${stamp}.sbatch`), text: mergeScript(runDir, info.experiment, opts) };
+  const merge = {
+    path: join(dir, `merge-${stamp}.sbatch`),
+    text: mergeScript(runDir, info.experiment, opts),
+  };
   if (opts.dryRun) {
     for (const s of scripts) console.log(`# ${s.path} (sbatch --parsable ${s.path})\n${s.text}`);
-    console.log(`# ${merge.path} (sbatch --parsable --dependency=afterok:<array job ids> ${merge.path})\n${merge.text}`);
+    console.log(
+      `# ${merge.path} (sbatch --parsable --dependency=afterok:<array job ids> ${merge.path})\n${merge.text}`,
+    );
     return;
   }
   await Deno.mkdir(join(dir, "logs"), { recursive: true });
@@ -209,7 +220,9 @@ export async function submitSweep(runDir: string, indices: number[], opts: Slurm
       for (const s of submitted) run("scancel", [s.job]);
       throw new SweepError(
         `sbatch ${script} failed (exit ${r.code}): ${r.err || r.out.trim() || "no output"}` +
-          (submitted.length ? `; cancelled the jobs it had submitted (${submitted.map((s) => s.job).join(", ")})` : ""),
+          (submitted.length
+            ? `; cancelled the jobs it had submitted (${submitted.map((s) => s.job).join(", ")})`
+            : ""),
       );
     }
     return jobId(r.out);
@@ -295,8 +308,9 @@ export async function sweepStatus(runDir: string): Promise<{
     if (problem === null) state = "done";
     else if (lock && !shardLockStale(lock)) [state, why] = ["running", `pid ${lock.pid} on ${lock.host}`];
     else if (q) [state, why] = [q.state === "PENDING" ? "pending" : "running", `squeue ${q.state}`];
-    else if (acct && !/^(COMPLETED|PENDING|RUNNING)$/.test(acct.state)) [state, why] = ["failed", `sacct ${acct.state}`];
-    else if (!problem.startsWith("not done")) [state, why] = ["failed", problem];
+    else if (acct && !/^(COMPLETED|PENDING|RUNNING)$/.test(acct.state)) {
+      [state, why] = ["failed", `sacct ${acct.state}`];
+    } else if (!problem.startsWith("not done")) [state, why] = ["failed", problem];
     else state = "missing";
     out.push({ index: s.index, state, why, job: q?.job ?? acct?.job ?? null });
   }
@@ -306,7 +320,10 @@ export async function sweepStatus(runDir: string): Promise<{
   const last = jobs.submissions.at(-1);
   if (last) {
     const r = run("sacct", ["-n", "-P", "-X", "-j", last.merge.job, "-o", "State"]);
-    merge = { job: last.merge.job, state: r.ok ? (r.out.trim().split("\n")[0] ?? "").split(" ")[0] || "unknown" : "unknown" };
+    merge = {
+      job: last.merge.job,
+      state: r.ok ? (r.out.trim().split("\n")[0] ?? "").split(" ")[0] || "unknown" : "unknown",
+    };
   }
   const merged = await Deno.stat(join(runDir, "run.json")).then(() => true, () => false);
   const lines = [

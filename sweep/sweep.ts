@@ -9,7 +9,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { type ExperimentSpec, loadExperiment } from "../run/experiment.ts";
-import { type RunResult, runExperiment, type SampleCell } from "../run/runner.ts";
+import { runExperiment, type RunResult, type SampleCell } from "../run/runner.ts";
 import { REPO_ROOT } from "../run/repo.ts";
 import { codeVersion } from "../run/stage.ts";
 import {
@@ -53,7 +53,11 @@ export async function createSweep(
   options: SweepOptions,
 ): Promise<{ runDir: string; info: SweepInfo; shards: Shard[]; spec: ExperimentSpec; created: boolean }> {
   const sets = options.sets ?? [];
-  const { spec, resolved, file } = loadExperiment(experiment, { profile: options.profile, sets, root: REPO_ROOT });
+  const { spec, resolved, file } = loadExperiment(experiment, {
+    profile: options.profile,
+    sets,
+    root: REPO_ROOT,
+  });
   const models: RunResult = await runExperiment(spec, {
     sets,
     profile: options.profile,
@@ -84,7 +88,10 @@ export async function createSweep(
 }
 
 /** Every shard that does not count as done, with why. */
-export async function unfinishedShards(runDir: string, shards: Shard[]): Promise<{ shard: Shard; why: string }[]> {
+export async function unfinishedShards(
+  runDir: string,
+  shards: Shard[],
+): Promise<{ shard: Shard; why: string }[]> {
   const out = [];
   for (const s of shards) {
     const why = await shardProblem(runDir, s);
@@ -101,11 +108,16 @@ export async function unfinishedShards(runDir: string, shards: Shard[]): Promise
  * @returns The runner's result (summary, metrics).
  * @throws {SweepError} Naming every shard that is missing, stale or corrupt.
  */
-export async function mergeSweep(runDir: string, options: { log?: (l: string) => void } = {}): Promise<RunResult> {
+export async function mergeSweep(
+  runDir: string,
+  options: { log?: (l: string) => void } = {},
+): Promise<RunResult> {
   const dir = resolve(runDir);
   const { info, shards, spec } = readTable(dir);
   if (basename(dir) !== info.experiment) {
-    throw new SweepError(`${dir} holds a sweep of ${info.experiment}; its run directory must be named ${info.experiment}`);
+    throw new SweepError(
+      `${dir} holds a sweep of ${info.experiment}; its run directory must be named ${info.experiment}`,
+    );
   }
   assertSameCode(info);
   const bad = await unfinishedShards(dir, shards);
@@ -153,7 +165,11 @@ async function fillCell(dir: string, shards: Shard[], info: SweepInfo, n: number
     }
     for (const u of done.units.filter((x) => x.cell === key)) {
       if (u.checkpoint_sha256 !== info.checkpoints[cell.model].sha256) {
-        throw new SweepError(`shard ${s.index} sampled ${key} from checkpoint ${u.checkpoint_sha256.slice(0, 12)}, not the model's`);
+        throw new SweepError(
+          `shard ${s.index} sampled ${key} from checkpoint ${
+            u.checkpoint_sha256.slice(0, 12)
+          }, not the model's`,
+        );
       }
       tokens += u.new_tokens;
       seconds += u.seconds;
@@ -162,7 +178,9 @@ async function fillCell(dir: string, shards: Shard[], info: SweepInfo, n: number
     }
     used.push(s.index);
   }
-  if (files.length !== n) throw new SweepError(`${key}: the shards hold ${files.length} samples, the experiment ${n}`);
+  if (files.length !== n) {
+    throw new SweepError(`${key}: the shards hold ${files.length} samples, the experiment ${n}`);
+  }
   return {
     files: files.length,
     tokens_per_s: seconds > 0 ? tokens / seconds : 0,

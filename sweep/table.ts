@@ -106,7 +106,9 @@ export function planShards(spec: ExperimentSpec, n: number, experimentFp: string
   const per = spec.sample.n;
   const total = cells.length * per;
   if (!Number.isInteger(n) || n < 1 || n > total) {
-    throw new SweepError(`--shards must be an integer from 1 to ${total} (the experiment's samples), got ${n}`);
+    throw new SweepError(
+      `--shards must be an integer from 1 to ${total} (the experiment's samples), got ${n}`,
+    );
   }
   const shards: Shard[] = [];
   for (let i = 0; i < n; i++) {
@@ -170,7 +172,9 @@ export function readTable(runDir: string): { info: SweepInfo; shards: Shard[]; s
     info = JSON.parse(Deno.readTextFileSync(p.info));
   } catch {
     throw new SweepError(
-      `Cannot read ${p.info}: ${resolve(runDir)} is not a sweep's run directory (crystallm sweep <experiment> makes one)`,
+      `Cannot read ${p.info}: ${
+        resolve(runDir)
+      } is not a sweep's run directory (crystallm sweep <experiment> makes one)`,
     );
   }
   let shards: Shard[];
@@ -180,12 +184,16 @@ export function readTable(runDir: string): { info: SweepInfo; shards: Shard[]; s
     throw new SweepError(`Cannot read ${p.shards}: ${(e as Error).message}`);
   }
   if (shards.length !== info.shards) {
-    throw new SweepError(`${p.shards} has ${shards.length} lines, but sweep.json records ${info.shards} shards`);
+    throw new SweepError(
+      `${p.shards} has ${shards.length} lines, but sweep.json records ${info.shards} shards`,
+    );
   }
   shards.forEach((s, i) => {
     const fp = sha256(canonicalJson({ experiment: info.fingerprint, units: s.units }));
     if (s.index !== i || s.experiment_fingerprint !== info.fingerprint || s.fingerprint !== fp) {
-      throw new SweepError(`${p.shards}: line ${i + 1} does not match the sweep's fingerprint (the table was edited)`);
+      throw new SweepError(
+        `${p.shards}: line ${i + 1} does not match the sweep's fingerprint (the table was edited)`,
+      );
     }
   });
   const spec = resolveExperiment(structuredClone(info.resolved), info.file);
