@@ -83,14 +83,7 @@ export function samplingOptions(
   settings: { seed: number; max_new_tokens: number; temperature: number; top_k: number },
   stopId: number,
   first: number,
-): {
-  seed: number;
-  max_new_tokens: number;
-  temperature: number;
-  top_k: number;
-  stop_id: number;
-  first_index: number;
-} {
+): { seed: number; max_new_tokens: number; temperature: number; top_k: number; stop_id: number; first_index: number } {
   const { seed, max_new_tokens, temperature, top_k } = settings;
   return { seed, max_new_tokens, temperature, top_k, stop_id: stopId, first_index: first };
 }
@@ -101,11 +94,7 @@ export function samplingOptions(
  * `first .. first+size-1`.
  */
 export async function writeSamples(
-  options: {
-    out: string;
-    first_sample?: number;
-    onProgress?: (done: number, total: number, tokensPerS: number) => void;
-  },
+  options: { out: string; first_sample?: number; onProgress?: (done: number, total: number, tokensPerS: number) => void },
   prompt: number[],
   settings: { num_samples: number; batch: number },
   draw: (size: number, first: number) => Promise<number[][]>,
@@ -113,9 +102,7 @@ export async function writeSamples(
   const tok = loadTokenizer();
   const n = settings.num_samples, batch = settings.batch;
   const first = options.first_sample ?? 0;
-  if (!Number.isInteger(first) || first < 0) {
-    throw new RangeError(`first_sample must be an integer >= 0, got ${first}`);
-  }
+  if (!Number.isInteger(first) || first < 0) throw new RangeError(`first_sample must be an integer >= 0, got ${first}`);
   await Deno.mkdir(options.out, { recursive: true });
   const files: string[] = [];
   const tokens: number[] = [];
@@ -127,10 +114,7 @@ export async function writeSamples(
     const outs = await draw(size, start);
     for (let i = 0; i < size; i++) {
       const name = `sample_${start + i + 1}.cif`;
-      await writeFileAtomic(
-        `${options.out}/${name}`,
-        new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])),
-      );
+      await writeFileAtomic(`${options.out}/${name}`, new TextEncoder().encode(tok.decode([...prompt, ...outs[i]])));
       files.push(name);
       tokens.push(outs[i].length);
       newTokens += outs[i].length;
@@ -205,12 +189,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const stopId = tok.tokenToId("\n");
   if (stopId === undefined) throw new Error("Tokenizer has no newline token");
   // the checkpoint is checked (shapes, finite weights) before anything is written
-  using model = loadModel(ckpt, {
-    device: settings.device,
-    dtype: settings.dtype,
-    onNotice: () => {},
-    source: ckptPath,
-  });
+  using model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {}, source: ckptPath });
   const { files, tokens, newTokens, seconds } = await writeSamples(
     options,
     prompt,
@@ -218,13 +197,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     (size, first) => model.generate(prompt, size, samplingOptions(settings, stopId, first)),
   );
   const deviceInfo = describeDevice(settings.device, runtime);
-  const result: GenerateResult = {
-    files,
-    tokens,
-    tokens_per_s: newTokens / seconds,
-    seconds,
-    device_info: deviceInfo,
-  };
+  const result: GenerateResult = { files, tokens, tokens_per_s: newTokens / seconds, seconds, device_info: deviceInfo };
   const manifest = {
     stage: "generate",
     engine: "libtorch",
