@@ -319,11 +319,10 @@ export async function sweepStatus(runDir: string): Promise<{
   let merge: { job: string; state: string } | null = null;
   const last = jobs.submissions.at(-1);
   if (last) {
-    const r = run("sacct", ["-n", "-P", "-X", "-j", last.merge.job, "-o", "State"]);
-    merge = {
-      job: last.merge.job,
-      state: r.ok ? (r.out.trim().split("\n")[0] ?? "").split(" ")[0] || "unknown" : "unknown",
-    };
+    const q = run("squeue", ["-h", "-j", last.merge.job, "-o", "%T"]);
+    const a = run("sacct", ["-n", "-P", "-X", "-j", last.merge.job, "-o", "State"]);
+    const first = (r: { ok: boolean; out: string }) => r.ok ? r.out.trim().split("\n")[0].split(" ")[0] : "";
+    merge = { job: last.merge.job, state: first(q) || first(a) || "not queued (no sacct to tell more)" };
   }
   const merged = await Deno.stat(join(runDir, "run.json")).then(() => true, () => false);
   const lines = [

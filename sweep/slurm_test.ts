@@ -1,0 +1,138 @@
+/**
+ * Sweeps through a real single-node Slurm (tests/slurm.ts starts it; skipped, saying why, where
+ * it cannot be started). MaxArraySize is 4, so five or more shards are split into two arrays.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { crystallm } from "../tests/cli.ts";
+import { REPO_ROOT } from "../run/repo.ts";
+import { slurmUnavailable, squeue, startSlurm } from "../tests/slurm.ts";
+import type { JobsFile } from "./slurm.ts";
+
+const why = slurmUnavailable();
+if (why) console.log(`sweep/slurm_test.ts skipped: ${why}`);
+
+const read = (p: string) => Deno.readTextFileSync(p);
+const jobsOf = (dir: string): JobsFile => JSON.parse(read(join(dir, "slurm", "jobs.json")));
+
+async function until(what: string, ok: () => boolean, seconds = 180): Promise<void> {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > seconds * 1000) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function assertSameRun(a: string, b: string, cells: string[]) {
+  assert.equal(read(join(b, "metrics.json")), read(join(a, "metrics.json")));
+  assert.equal(read(join(b, "summary.csv")), read(join(a, "summary.csv")));
+  for (const c of cells) {
+    const ra = join(a, "sample", c, "raw"), rb = join(b, "sample", c, "raw");
+    const files = [...Deno.readDirSync(ra)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort();
+    assert.deepEqual([...Deno.readDirSync(rb)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort(), files);
+    for (const f of files) assert.equal(read(join(rb, f)), read(join(ra, f)), `${c}/${f}`);
+    assert.equal(JSON.parse(read(join(rb, "manifest.json"))).fingerprint, JSON.parse(read(join(ra, "manifest.json"))).fingerprint);
+  }
+}
+
+Deno.test({
+  name: "Slurm: nacl10 ci as 5 shards in two sbatch arrays (MaxArraySize 4) and an afterok merge job equals crystallm run",
+  ignore: why !== null,
+  sanitizeResources: false,
+  fn: async () => {
+    const slurm = await startSlurm({ maxArraySize: 4 });
+    const tmp = await Deno.makeTempDir({ prefix: "sweep_slurm_" });
+    try {
+      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "nacl10");
+      assert.equal((await crystallm(["run", "nacl10", "--profile", "ci", "--out", local])).code, 0);
+      // the sweep's dataset and train stages find these done (see sweep_test.ts)
+      await Deno.mkdir(dir, { recursive: true });
+      for (const d of ["dataset", "train"]) {
+        await new Deno.Command("cp", { args: ["-r", join(local, "nacl10", d), join(dir, d)] }).output();
+      }
+      const dry = await crystallm(["sweep", "nacl10", "--profile", "ci", "--out", out, "--shards", "5", "--slurm", "--dry-run"], slurm.env);
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /#SBATCH --array=0-3\n[\s\S]*CRYSTALLM_SHARD_OFFSET=0\n/);
+      assert.match(dry.stdout, /#SBATCH --array=0\n[\s\S]*CRYSTALLM_SHARD_OFFSET=4\n/);
+      assert.deepEqual(squeue(slurm.env), [], "a dry run submits nothing");
+      const t0 = performance.now();
+      const s = await crystallm(["sweep", "nacl10", "--profile", "ci", "--out", out, "--shards", "5", "--slurm", "--time", "00:10:00"], slurm.env);
+      assert.equal(s.code, 0, s.stderr);
+      const jobs = jobsOf(dir).submissions;
+      assert.equal(jobs.length, 1);
+      assert.deepEqual(jobs[0].arrays.map((a) => [a.offset, a.array]), [[0, "0-3"], [4, "0"]]);
+      assert.match(s.stdout, new RegExp(`submitted merge job ${jobs[0].merge.job} \\(afterok:${jobs[0].arrays.map((a) => a.job).join(":")}\\)`));
+      await until("the shard and merge jobs", () => squeue(slurm.env).length === 0);
+      console.log(`nacl10 ci through Slurm: ${((performance.now() - t0) / 1000).toFixed(1)} s from submission to merged`);
+      assert.match(read(join(dir, "slurm", "logs", `merge-${jobs[0].merge.job}.out`)), /merged /);
+      assertSameRun(join(local, "nacl10"), dir, ["nacl10/Na2Cl2/t1"]);
+      const st = await crystallm(["sweep", "status", dir], slurm.env);
+      assert.match(st.stdout, /5 shards: 5 done, 0 running, 0 pending, 0 failed, 0 missing.*merged \(run\.json\)/);
+    } finally {
+      await slurm.stop();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "Slurm: scancel of one array task mid-run, then sweep resubmit (that shard only) merges to crystallm run",
+  ignore: why !== null,
+  sanitizeResources: false,
+  fn: async () => {
+    const slurm = await startSlurm({ maxArraySize: 4 });
+    const tmp = await Deno.makeTempDir({ prefix: "sweep_slurm_fault_" });
+    try {
+      const yaml = join(tmp, "sweepmini.yaml");
+      await Deno.writeTextFile(
+        yaml,
+        [
+          "experiment: sweepmini",
+          "description: four sample cells",
+          "models:",
+          `  base: { checkpoint: ${join(REPO_ROOT, "fixtures/base/ckpt.pt")} }`,
+          'prompts: ["data_Na2Cl2\\n", "data_Ti2O4\\n"]',
+          "sample: { n: 3, top_k: 5, max_new_tokens: 120, seed: 7, temperatures: [0.8, 1.0], batch: 2 }",
+          "",
+        ].join("\n"),
+      );
+      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "sweepmini");
+      assert.equal((await crystallm(["run", yaml, "--out", local])).code, 0);
+      const s = await crystallm(["sweep", yaml, "--out", out, "--shards", "6", "--slurm", "--max-parallel", "2"], slurm.env);
+      assert.equal(s.code, 0, s.stderr);
+      const first = jobsOf(dir).submissions[0];
+      // shard 4 is task 0 of the second array (offset 4): cancel it while it samples
+      const victim = 4;
+      const shards = join(dir, "shards");
+      await until("shard 4 to start sampling", () => {
+        try {
+          return [...Deno.readDirSync(shards)].some((e) => e.name.startsWith(`.tmp-${victim}-`));
+        } catch {
+          return false;
+        }
+      });
+      const task = `${first.arrays[1].job}_${victim - first.arrays[1].offset}`;
+      assert.ok(new Deno.Command("scancel", { args: [task], env: slurm.env }).outputSync().success);
+      // the other shards finish; the merge job can never start (afterok failed)
+      await until("every shard task to end", () => squeue(slurm.env).every((l) => l.startsWith(`${first.merge.job} `)));
+      // the reason turns to DependencyNeverSatisfied at the scheduler's next pass
+      assert.match(squeue(slurm.env).join("\n"), /PENDING Dependency/);
+      await Deno.stat(join(dir, "run.json")).then(() => assert.fail("merged without shard 4"), () => {});
+      const st = await crystallm(["sweep", "status", dir], slurm.env);
+      assert.match(st.stdout, /6 shards: 5 done, 0 running, 0 pending, 0 failed, 1 missing/);
+      assert.match(st.stdout, /shard 4: missing/);
+      const r = await crystallm(["sweep", "resubmit", dir], slurm.env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /submitted array job \d+ \(shards 4\)\n/);
+      const second = jobsOf(dir).submissions[1];
+      assert.deepEqual(second.arrays.map((a) => [a.offset, a.array]), [[4, "0"]]);
+      assert.match(read(second.arrays[0].script), /#SBATCH --array=0%2\n/);
+      await until("the resubmitted shard and the new merge job", () => squeue(slurm.env).length === 0);
+      assertSameRun(join(local, "sweepmini"), dir, ["base/Na2Cl2/t0.8", "base/Na2Cl2/t1", "base/Ti2O4/t0.8", "base/Ti2O4/t1"]);
+      assert.match((await crystallm(["sweep", "resubmit", dir], slurm.env)).stdout, /nothing to resubmit: 6 done/);
+    } finally {
+      await slurm.stop();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
