@@ -29,14 +29,21 @@ function assertSameRun(a: string, b: string, cells: string[]) {
   for (const c of cells) {
     const ra = join(a, "sample", c, "raw"), rb = join(b, "sample", c, "raw");
     const files = [...Deno.readDirSync(ra)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort();
-    assert.deepEqual([...Deno.readDirSync(rb)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort(), files);
+    assert.deepEqual(
+      [...Deno.readDirSync(rb)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort(),
+      files,
+    );
     for (const f of files) assert.equal(read(join(rb, f)), read(join(ra, f)), `${c}/${f}`);
-    assert.equal(JSON.parse(read(join(rb, "manifest.json"))).fingerprint, JSON.parse(read(join(ra, "manifest.json"))).fingerprint);
+    assert.equal(
+      JSON.parse(read(join(rb, "manifest.json"))).fingerprint,
+      JSON.parse(read(join(ra, "manifest.json"))).fingerprint,
+    );
   }
 }
 
 Deno.test({
-  name: "Slurm: nacl10 ci as 5 shards in two sbatch arrays (MaxArraySize 4) and an afterok merge job equals crystallm run",
+  name:
+    "Slurm: nacl10 ci as 5 shards in two sbatch arrays (MaxArraySize 4) and an afterok merge job equals crystallm run",
   ignore: why !== null,
   sanitizeResources: false,
   fn: async () => {
@@ -50,24 +57,61 @@ Deno.test({
       for (const d of ["dataset", "train"]) {
         await new Deno.Command("cp", { args: ["-r", join(local, "nacl10", d), join(dir, d)] }).output();
       }
-      const dry = await crystallm(["sweep", "nacl10", "--profile", "ci", "--out", out, "--shards", "5", "--slurm", "--dry-run"], slurm.env);
+      const dry = await crystallm([
+        "sweep",
+        "nacl10",
+        "--profile",
+        "ci",
+        "--out",
+        out,
+        "--shards",
+        "5",
+        "--slurm",
+        "--dry-run",
+      ], slurm.env);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /#SBATCH --array=0-3\n[\s\S]*CRYSTALLM_SHARD_OFFSET=0\n/);
       assert.match(dry.stdout, /#SBATCH --array=0\n[\s\S]*CRYSTALLM_SHARD_OFFSET=4\n/);
       assert.deepEqual(squeue(slurm.env), [], "a dry run submits nothing");
       const t0 = performance.now();
-      const s = await crystallm(["sweep", "nacl10", "--profile", "ci", "--out", out, "--shards", "5", "--slurm", "--time", "00:10:00"], slurm.env);
+      const s = await crystallm([
+        "sweep",
+        "nacl10",
+        "--profile",
+        "ci",
+        "--out",
+        out,
+        "--shards",
+        "5",
+        "--slurm",
+        "--time",
+        "00:10:00",
+      ], slurm.env);
       assert.equal(s.code, 0, s.stderr);
       const jobs = jobsOf(dir).submissions;
       assert.equal(jobs.length, 1);
       assert.deepEqual(jobs[0].arrays.map((a) => [a.offset, a.array]), [[0, "0-3"], [4, "0"]]);
-      assert.match(s.stdout, new RegExp(`submitted merge job ${jobs[0].merge.job} \\(afterok:${jobs[0].arrays.map((a) => a.job).join(":")}\\)`));
+      assert.match(
+        s.stdout,
+        new RegExp(
+          `submitted merge job ${jobs[0].merge.job} \\(afterok:${
+            jobs[0].arrays.map((a) => a.job).join(":")
+          }\\)`,
+        ),
+      );
       await until("the shard and merge jobs", () => squeue(slurm.env).length === 0);
-      console.log(`nacl10 ci through Slurm: ${((performance.now() - t0) / 1000).toFixed(1)} s from submission to merged`);
+      console.log(
+        `nacl10 ci through Slurm: ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s from submission to merged`,
+      );
       assert.match(read(join(dir, "slurm", "logs", `merge-${jobs[0].merge.job}.out`)), /merged /);
       assertSameRun(join(local, "nacl10"), dir, ["nacl10/Na2Cl2/t1"]);
       const st = await crystallm(["sweep", "status", dir], slurm.env);
-      assert.match(st.stdout, /5 shards: 5 done, 0 running, 0 pending, 0 failed, 0 missing.*merged \(run\.json\)/);
+      assert.match(
+        st.stdout,
+        /5 shards: 5 done, 0 running, 0 pending, 0 failed, 0 missing.*merged \(run\.json\)/,
+      );
     } finally {
       await slurm.stop();
       await Deno.remove(tmp, { recursive: true });
@@ -76,7 +120,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "Slurm: scancel of one array task mid-run, then sweep resubmit (that shard only) merges to crystallm run",
+  name:
+    "Slurm: scancel of one array task mid-run, then sweep resubmit (that shard only) merges to crystallm run",
   ignore: why !== null,
   sanitizeResources: false,
   fn: async () => {
@@ -98,7 +143,17 @@ Deno.test({
       );
       const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "sweepmini");
       assert.equal((await crystallm(["run", yaml, "--out", local])).code, 0);
-      const s = await crystallm(["sweep", yaml, "--out", out, "--shards", "6", "--slurm", "--max-parallel", "2"], slurm.env);
+      const s = await crystallm([
+        "sweep",
+        yaml,
+        "--out",
+        out,
+        "--shards",
+        "6",
+        "--slurm",
+        "--max-parallel",
+        "2",
+      ], slurm.env);
       assert.equal(s.code, 0, s.stderr);
       const first = jobsOf(dir).submissions[0];
       // shard 4 is task 0 of the second array (offset 4): cancel it while it samples
@@ -114,7 +169,10 @@ Deno.test({
       const task = `${first.arrays[1].job}_${victim - first.arrays[1].offset}`;
       assert.ok(new Deno.Command("scancel", { args: [task], env: slurm.env }).outputSync().success);
       // the other shards finish; the merge job can never start (afterok failed)
-      await until("every shard task to end", () => squeue(slurm.env).every((l) => l.startsWith(`${first.merge.job} `)));
+      await until(
+        "every shard task to end",
+        () => squeue(slurm.env).every((l) => l.startsWith(`${first.merge.job} `)),
+      );
       // the reason turns to DependencyNeverSatisfied at the scheduler's next pass
       assert.match(squeue(slurm.env).join("\n"), /PENDING Dependency/);
       await Deno.stat(join(dir, "run.json")).then(() => assert.fail("merged without shard 4"), () => {});
@@ -128,8 +186,16 @@ Deno.test({
       assert.deepEqual(second.arrays.map((a) => [a.offset, a.array]), [[4, "0"]]);
       assert.match(read(second.arrays[0].script), /#SBATCH --array=0%2\n/);
       await until("the resubmitted shard and the new merge job", () => squeue(slurm.env).length === 0);
-      assertSameRun(join(local, "sweepmini"), dir, ["base/Na2Cl2/t0.8", "base/Na2Cl2/t1", "base/Ti2O4/t0.8", "base/Ti2O4/t1"]);
-      assert.match((await crystallm(["sweep", "resubmit", dir], slurm.env)).stdout, /nothing to resubmit: 6 done/);
+      assertSameRun(join(local, "sweepmini"), dir, [
+        "base/Na2Cl2/t0.8",
+        "base/Na2Cl2/t1",
+        "base/Ti2O4/t0.8",
+        "base/Ti2O4/t1",
+      ]);
+      assert.match(
+        (await crystallm(["sweep", "resubmit", dir], slurm.env)).stdout,
+        /nothing to resubmit: 6 done/,
+      );
     } finally {
       await slurm.stop();
       await Deno.remove(tmp, { recursive: true });
