@@ -43,54 +43,56 @@ function assertSameRun(a: string, b: string, cells: string[]) {
 
 Deno.test({
   name:
-    "Slurm: nacl10 ci as 5 shards in two sbatch arrays (MaxArraySize 4) and an afterok merge job equals crystallm run",
+    "Slurm: demo6 ci as 7 shards in two sbatch arrays (MaxArraySize 4) and an afterok merge job equals crystallm run",
   ignore: why !== null,
   sanitizeResources: false,
   fn: async () => {
     const slurm = await startSlurm({ maxArraySize: 4 });
     const tmp = await Deno.makeTempDir({ prefix: "sweep_slurm_" });
     try {
-      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "nacl10");
-      assert.equal((await crystallm(["run", "nacl10", "--profile", "ci", "--out", local])).code, 0);
-      // the sweep's dataset and train stages find these done (see sweep_test.ts)
-      await Deno.mkdir(dir, { recursive: true });
-      for (const d of ["dataset", "train"]) {
-        await new Deno.Command("cp", { args: ["-r", join(local, "nacl10", d), join(dir, d)] }).output();
+      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "demo6");
+      // demo6 samples demo5's finetuned models; demo5 trains on nacl10's dataset
+      // (demo5 reads only nacl10's dataset stage, so nacl10's own model trains for one step)
+      const quick = [
+        "--set",
+        "models.nacl10.train.max_iters=1",
+        "--set",
+        "models.nacl10.train.eval_interval=1",
+      ];
+      for (const e of ["nacl10", "demo5", "demo6"]) {
+        const r = await crystallm([
+          "run",
+          e,
+          "--profile",
+          "ci",
+          "--out",
+          local,
+          ...(e === "nacl10" ? quick : []),
+        ]);
+        assert.equal(r.code, 0, `${e}: ${r.stderr}`);
       }
-      const dry = await crystallm([
-        "sweep",
-        "nacl10",
-        "--profile",
-        "ci",
-        "--out",
-        out,
-        "--shards",
-        "5",
-        "--slurm",
-        "--dry-run",
-      ], slurm.env);
+      // the sweep's run: inputs (demo5's checkpoints) in its own output root
+      await Deno.mkdir(join(out, "demo5"), { recursive: true });
+      await new Deno.Command("cp", {
+        args: ["-r", join(local, "demo5", "train"), join(out, "demo5", "train")],
+      }).output();
+      const args = ["sweep", "demo6", "--profile", "ci", "--out", out, "--shards", "7", "--slurm"];
+      const dry = await crystallm([...args, "--dry-run"], slurm.env);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stdout, /#SBATCH --array=0-3\n[\s\S]*CRYSTALLM_SHARD_OFFSET=0\n/);
-      assert.match(dry.stdout, /#SBATCH --array=0\n[\s\S]*CRYSTALLM_SHARD_OFFSET=4\n/);
+      assert.match(dry.stdout, /#SBATCH --array=0-2\n[\s\S]*CRYSTALLM_SHARD_OFFSET=4\n/);
+      assert.match(dry.stdout, /--dependency=afterok:<array job ids>/);
       assert.deepEqual(squeue(slurm.env), [], "a dry run submits nothing");
+      await Deno.stat(join(dir, "slurm", "jobs.json")).then(
+        () => assert.fail("a dry run records no jobs"),
+        () => {},
+      );
       const t0 = performance.now();
-      const s = await crystallm([
-        "sweep",
-        "nacl10",
-        "--profile",
-        "ci",
-        "--out",
-        out,
-        "--shards",
-        "5",
-        "--slurm",
-        "--time",
-        "00:10:00",
-      ], slurm.env);
+      const s = await crystallm([...args, "--time", "00:10:00"], slurm.env);
       assert.equal(s.code, 0, s.stderr);
       const jobs = jobsOf(dir).submissions;
       assert.equal(jobs.length, 1);
-      assert.deepEqual(jobs[0].arrays.map((a) => [a.offset, a.array]), [[0, "0-3"], [4, "0"]]);
+      assert.deepEqual(jobs[0].arrays.map((a) => [a.offset, a.array]), [[0, "0-3"], [4, "0-2"]]);
       assert.match(
         s.stdout,
         new RegExp(
@@ -101,16 +103,19 @@ Deno.test({
       );
       await until("the shard and merge jobs", () => squeue(slurm.env).length === 0);
       console.log(
-        `nacl10 ci through Slurm: ${
-          ((performance.now() - t0) / 1000).toFixed(1)
-        } s from submission to merged`,
+        `demo6 ci through Slurm: ${((performance.now() - t0) / 1000).toFixed(1)} s from submission to merged`,
       );
       assert.match(read(join(dir, "slurm", "logs", `merge-${jobs[0].merge.job}.out`)), /merged /);
-      assertSameRun(join(local, "nacl10"), dir, ["nacl10/Na2Cl2/t1"]);
+      const cells = ["baseline", "nacl_ft", "mix154_ft"].flatMap((m) =>
+        ["Na2Cl2", "Al4O6", "Ba1Ti1O3", "Li4Fe4P4O16", "Mg4O4", "Si3O6", "Ti2O4", "Ca1Ti1O3"].map((p) =>
+          `${m}/${p}/t1`
+        )
+      );
+      assertSameRun(join(local, "demo6"), dir, cells);
       const st = await crystallm(["sweep", "status", dir], slurm.env);
       assert.match(
         st.stdout,
-        /5 shards: 5 done, 0 running, 0 pending, 0 failed, 0 missing.*merged \(run\.json\)/,
+        /7 shards: 7 done, 0 running, 0 pending, 0 failed, 0 missing.*merged \(run\.json\)/,
       );
     } finally {
       await slurm.stop();
