@@ -77,6 +77,8 @@ async function finishMerge(runDir: string, opts: { audit?: boolean; snapshot?: s
 /** `crystallm sweep`. */
 export function sweepCommand(): Command {
   const cmd = new Command("sweep")
+    // options after merge/status/resubmit are theirs (`sweep resubmit <dir> --partition p`)
+    .enablePositionalOptions()
     .description(
       "cut an experiment into shards (shards.jsonl), run them here (--jobs) or on Slurm (--slurm), merge",
     )
@@ -217,6 +219,10 @@ Examples:
         },
       ) => {
         try {
+          // commander hands options that `sweep` itself also has (--partition, --dry-run, …) to
+          // `sweep` when the root program reorders them: take them from there too
+          const given = Object.entries(opts).filter(([, v]) => v !== undefined && v !== false);
+          opts = { ...(cmd.opts() as typeof opts), ...Object.fromEntries(given) };
           const dir = resolve(runDir);
           const st = await sweepStatus(dir);
           const todo = st.shards.filter((s) =>

@@ -211,8 +211,6 @@ export async function submitSweep(runDir: string, indices: number[], opts: Slurm
   }
   await Deno.mkdir(join(dir, "logs"), { recursive: true });
   for (const s of [...scripts, merge]) await Deno.writeTextFile(s.path, s.text);
-  // a resubmission's merge job replaces the old one, which waits on jobs that failed
-  if (opts.resubmit && last) run("scancel", [last.merge.job]);
   const submitted: (ArrayGroup & { job: string; script: string })[] = [];
   const sbatch = (args: string[], script: string): string => {
     const r = run("sbatch", ["--parsable", ...args, script]);
@@ -229,6 +227,8 @@ export async function submitSweep(runDir: string, indices: number[], opts: Slurm
   };
   for (const s of scripts) submitted.push({ ...s.g, job: sbatch([], s.path), script: s.path });
   const mergeJob = sbatch([`--dependency=afterok:${submitted.map((s) => s.job).join(":")}`], merge.path);
+  // a resubmission's merge job replaces the old one, which waits on jobs that failed
+  if (opts.resubmit && last) run("scancel", [last.merge.job]);
   const { dryRun: _d, resubmit: _r, ...keep } = opts;
   jobs.submissions.push({
     submitted: new Date().toISOString(),

@@ -184,10 +184,17 @@ Deno.test({
       const st = await crystallm(["sweep", "status", dir], slurm.env);
       assert.match(st.stdout, /6 shards: 5 done, 0 running, 0 pending, 0 failed, 1 missing/);
       assert.match(st.stdout, /shard 4: missing/);
+      // a failing sbatch (no such partition) is reported and records nothing
+      const bad = await crystallm(["sweep", "resubmit", dir, "--partition", "nosuch"], slurm.env);
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+      assert.match(bad.stderr, /error: sbatch .*shards-.*\.sbatch failed \(exit 1\): .*(partition|nosuch)/);
+      assert.equal(jobsOf(dir).submissions.length, 1);
+      assert.match(squeue(slurm.env).join("\n"), new RegExp(`^${first.merge.job} PENDING`, "m"));
       const r = await crystallm(["sweep", "resubmit", dir], slurm.env);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /submitted array job \d+ \(shards 4\)\n/);
       const second = jobsOf(dir).submissions[1];
+      assert.equal(jobsOf(dir).submissions.length, 2);
       assert.deepEqual(second.arrays.map((a) => [a.offset, a.array]), [[4, "0"]]);
       assert.match(read(second.arrays[0].script), /#SBATCH --array=0%2\n/);
       await until("the resubmitted shard and the new merge job", () => squeue(slurm.env).length === 0);
