@@ -144,7 +144,7 @@ Examples:
           const pending = (await unfinishedShards(sw.runDir, sw.shards)).map((x) => x.shard.index);
           const failed = await runShardsLocally(sw.runDir, pending, {
             jobs,
-            cuda: sw.spec.sample.device.startsWith("cuda"),
+            cuda: sw.spec.sample.device === "cuda",
           });
           if (failed.length) {
             throw new SweepError(

@@ -46,19 +46,21 @@ export function visibleGpus(): string[] {
  *
  * @param runDir The sweep's run directory.
  * @param indices The shards to run.
- * @param options `jobs`, `cuda` (spread workers over GPUs), `log`.
+ * @param options `jobs`, `cuda` (spread workers over GPUs: the experiment samples on `cuda`; a
+ *   `cuda:N` it names keeps every worker on that GPU), `log`, `command` (instead of
+ *   {@link launcher}; it gets `shard run <run_dir> <index>`).
  * @returns The shards whose process failed, with its exit code.
  */
 export async function runShardsLocally(
   runDir: string,
   indices: number[],
-  options: { jobs: number; cuda?: boolean; log?: (l: string) => void },
+  options: { jobs: number; cuda?: boolean; log?: (l: string) => void; command?: string[] },
 ): Promise<{ index: number; code: number }[]> {
   const log = options.log ?? ((l: string) => console.error(l));
   const gpus = options.cuda ? visibleGpus() : [];
   const queue = [...indices];
   const failed: { index: number; code: number }[] = [];
-  const [cmd, ...pre] = launcher();
+  const [cmd, ...pre] = options.command ?? launcher();
   const worker = async (w: number) => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const env: Record<string, string> = {};

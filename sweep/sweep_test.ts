@@ -6,6 +6,7 @@ import { resolveExperiment } from "../run/experiment.ts";
 import { planShards, readTable } from "./table.ts";
 import { arrayGroups, compressRanges, shardScript } from "./slurm.ts";
 import { shardDir } from "./shard.ts";
+import { runShardsLocally, visibleGpus } from "./local.ts";
 
 /** Two prompts × two temperatures from the base checkpoint: four cells, no training. */
 const MINI = [
@@ -86,6 +87,40 @@ Deno.test("arrayGroups keeps every Slurm task id below MaxArraySize with an offs
     s,
     /#SBATCH --gpus-per-task=1\n[\s\S]*#SBATCH --partition=gpu|#SBATCH --partition=gpu[\s\S]*--gpus-per-task=1/,
   );
+});
+
+Deno.test("--jobs: J workers take the queue, each with its own GPU from CUDA_VISIBLE_DEVICES", async () => {
+  const dir = await Deno.makeTempDir();
+  const before = Deno.env.get("CUDA_VISIBLE_DEVICES");
+  try {
+    Deno.env.set("CUDA_VISIBLE_DEVICES", "4,6");
+    assert.deepEqual(visibleGpus(), ["4", "6"]);
+    // a stand-in for `crystallm shard run <dir> <i>` that records its GPU; shard 3 fails
+    const command = [
+      "sh",
+      "-c",
+      'echo "$4 $CUDA_VISIBLE_DEVICES" >> "$3/log"; sleep 0.2; [ "$4" != 3 ]',
+      "sh",
+    ];
+    const failed = await runShardsLocally(dir, [0, 1, 2, 3, 4], {
+      jobs: 2,
+      cuda: true,
+      command,
+      log: () => {},
+    });
+    assert.deepEqual(failed, [{ index: 3, code: 1 }]);
+    const lines = read(join(dir, "log")).trim().split("\n").map((l) => l.split(" "));
+    assert.deepEqual(lines.map((l) => l[0]).sort(), ["0", "1", "2", "3", "4"]);
+    assert.deepEqual(new Set(lines.map((l) => l[1])), new Set(["4", "6"]), "both GPUs used");
+    await Deno.remove(join(dir, "log"));
+    // without CUDA the workers keep the environment as it is
+    await runShardsLocally(dir, [0, 1], { jobs: 2, cuda: false, command, log: () => {} });
+    assert.deepEqual(read(join(dir, "log")).trim().split("\n").map((l) => l.split(" ")[1]), ["4,6", "4,6"]);
+  } finally {
+    if (before === undefined) Deno.env.delete("CUDA_VISIBLE_DEVICES");
+    else Deno.env.set("CUDA_VISIBLE_DEVICES", before);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test({
