@@ -272,6 +272,7 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
   const ds = spec.dataset;
   if (ds?.sources) ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
   if (ds?.tokens) exists("dataset.tokens", path("dataset.tokens", ds.tokens));
+  if (spec.benchmark) exists("benchmark.test", path("benchmark.test", spec.benchmark.test));
   if (ds?.subset) exists("dataset.subset.in", path("dataset.subset.in", ds.subset.in));
   if (spec.evaluate.novelty_against) exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
   // the block size each model ends up with, for models that finetune another
@@ -495,6 +496,26 @@ async function runLocked(
     return { dir, summary: summarize([]), metrics: {}, checkpoints, seconds: (performance.now() - t0) / 1000 };
   }
 
+  // --- the CSP benchmark (csp/): generations per test composition, match rate ---
+  const benchmarkMetrics: Record<string, number | null> = {};
+  if (spec.benchmark) {
+    const { runBenchmarkStages } = await import("../csp/benchmark.ts");
+    const testCsv = repoPath(spec.benchmark.test, root);
+    for (const model of Object.keys(spec.models)) {
+      Object.assign(
+        benchmarkMetrics,
+        await runBenchmarkStages(spec as ExperimentSpec & { benchmark: NonNullable<ExperimentSpec["benchmark"]> }, {
+          dir,
+          model,
+          checkpoint: checkpoints[model],
+          testCsv,
+          stageOpts,
+          note,
+        }),
+      );
+    }
+  }
+
   // --- sample → postprocess → evaluate ------------------------------------
   const temps = spec.sample.temperatures ?? [null];
   const cells: Parameters<typeof summarize>[0] = [];
@@ -605,7 +626,7 @@ async function runLocked(
 
   // --- summarize -----------------------------------------------------------
   const summary = summarize(cells);
-  const metrics = flattenMetrics(summary, spec.snapshot);
+  const metrics = { ...flattenMetrics(summary, spec.snapshot), ...benchmarkMetrics };
   // written to a temporary name and renamed (a link planted at the name is replaced, not followed),
   // run.json last: it marks the run finished
   const write = (name: string, text: string) => writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
