@@ -58,6 +58,12 @@ export async function createSweep(
     sets,
     root: REPO_ROOT,
   });
+  if (spec.benchmark) {
+    throw new SweepError(
+      `${file}: sweeps do not shard a CSP benchmark experiment yet (its generations are one stage per model); ` +
+        `run it with crystallm run`,
+    );
+  }
   const models: RunResult = await runExperiment(spec, {
     sets,
     profile: options.profile,
