@@ -43,7 +43,7 @@ export function benchmarkPrompts(testCsv: string, limit: number | null): { id: s
  * Run the benchmark stages of one model: `csp/<model>/raw` (generations), `processed`,
  * `metrics` (match rate and RMS).
  *
- * @returns Flat metrics `<model>/csp/match_rate@<n>`, `rms_dist@<n>`, `n_ids`.
+ * @returns Flat metrics `<model>/csp/n<k>/match_rate`, `…/rms_dist`, `…/n` (IDs scored) for k = 1, n.
  */
 export async function runBenchmarkStages(
   spec: ExperimentSpec & { benchmark: BenchmarkSpec },
@@ -133,9 +133,10 @@ export async function runBenchmarkStages(
       n_ids: number;
     }[]
   ) {
-    metrics[`${model}/csp/match_rate@${m.n}`] = m.match_rate;
-    metrics[`${model}/csp/rms_dist@${m.n}`] = m.rms_dist;
-    metrics[`${model}/csp/n_ids@${m.n}`] = m.n_ids;
+    // `<model>/csp/n<k>/…`: match rate and mean RMS over the first k generations; n: IDs scored
+    metrics[`${model}/csp/n${m.n}/match_rate`] = m.match_rate;
+    metrics[`${model}/csp/n${m.n}/rms_dist`] = m.rms_dist;
+    metrics[`${model}/csp/n${m.n}/n`] = m.n_ids;
   }
   return metrics;
 }

@@ -81,9 +81,15 @@ Deno.test({
       ).sort();
       assert.deepEqual(raw, want);
       const metrics = JSON.parse(await Deno.readTextFile(join(dir, "metrics.json")));
-      assert.equal(metrics["perov5_val/csp/n_ids@1"], 24);
-      assert.equal(metrics["perov5_val/csp/n_ids@20"], 24);
-      assert.ok(metrics["perov5_val/csp/match_rate@20"] >= metrics["perov5_val/csp/match_rate@1"]);
+      assert.equal(metrics["perov5_val/csp/n1/n"], 24);
+      assert.equal(metrics["perov5_val/csp/n20/n"], 24);
+      assert.ok(metrics["perov5_val/csp/n20/match_rate"] >= metrics["perov5_val/csp/n1/match_rate"]);
+      // the scorer's own report beside the metrics
+      const report = JSON.parse(
+        await Deno.readTextFile(join(dir, "csp", "perov5_val", "metrics", "benchmark.json")),
+      );
+      assert.equal(Object.keys(report.per_id).length, 24);
+      assert.ok(Object.values(report.per_id).every((v) => (v as unknown[]).length === 20));
     } finally {
       await Deno.remove(out, { recursive: true });
     }
