@@ -40,6 +40,42 @@ export function benchmarkPrompts(testCsv: string, limit: number | null): { id: s
 }
 
 /**
+ * The `sample.n` generations of one test composition, written `<id>__<k>.cif` into `out` (as
+ * upstream's generate_cifs.py names them); the same for a run and for a sweep's shard.
+ *
+ * @returns New tokens and seconds.
+ */
+export async function generateForComposition(
+  spec: ExperimentSpec,
+  ckpt: string,
+  id: string,
+  prompt: string,
+  out: string,
+): Promise<{ files: string[]; tokens: number; seconds: number }> {
+  const tmp = join(out, `.gen-${id}`);
+  const r = await generate({
+    ckpt,
+    prompt,
+    out: tmp,
+    num_samples: spec.sample.n,
+    max_new_tokens: spec.sample.max_new_tokens,
+    temperature: spec.sample.temperature,
+    top_k: spec.sample.top_k,
+    seed: spec.sample.seed,
+    batch: spec.sample.batch,
+    device: spec.sample.device,
+    ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
+  });
+  const files = r.files.map((f, i) => {
+    const name = `${id}__${i + 1}.cif`;
+    Deno.renameSync(join(tmp, f), join(out, name));
+    return name;
+  });
+  await Deno.remove(tmp, { recursive: true });
+  return { files, tokens: r.tokens.reduce((a, b) => a + b, 0), seconds: r.seconds };
+}
+
+/**
  * Run the benchmark stages of one model: `csp/<model>/raw` (generations), `processed`,
  * `metrics` (match rate and RMS).
  *
@@ -54,6 +90,8 @@ export async function runBenchmarkStages(
     testCsv: string;
     stageOpts: StageOptions;
     note: (m: { manifest: StageManifest; skipped: boolean }) => void;
+    /** Fill the generations' stage folder from elsewhere (a sweep's merge); returns its outputs. */
+    fillRaw?: (model: string, out: string) => Promise<Record<string, unknown>>;
   },
 ): Promise<Record<string, number | null>> {
   const { model, checkpoint, testCsv, stageOpts, note } = ctx;
@@ -66,27 +104,12 @@ export async function runBenchmarkStages(
       inputs: { checkpoint: checkpoint.path, test: testCsv },
       code: ["generate", "ffi", "checkpoint", "pickle", "dataset", "symmetry", "cif", "csp"],
     }, async (out) => {
+      if (ctx.fillRaw) return await ctx.fillRaw(model, out);
       const prompts = benchmarkPrompts(testCsv, spec.benchmark.limit);
       let tokens = 0, seconds = 0;
       for (const { id, prompt } of prompts) {
-        const tmp = join(out, ".gen");
-        const r = await generate({
-          ckpt: checkpoint.path,
-          prompt,
-          out: tmp,
-          num_samples: n,
-          max_new_tokens: spec.sample.max_new_tokens,
-          temperature: spec.sample.temperature,
-          top_k: spec.sample.top_k,
-          seed: spec.sample.seed,
-          batch: spec.sample.batch,
-          device: spec.sample.device,
-          ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
-        });
-        // upstream's generate_cifs.py names generation k of an ID `<id>__<k>.cif`
-        r.files.forEach((f, i) => Deno.renameSync(join(tmp, f), join(out, `${id}__${i + 1}.cif`)));
-        await Deno.remove(tmp, { recursive: true });
-        tokens += r.tokens.reduce((a, b) => a + b, 0);
+        const r = await generateForComposition(spec, checkpoint.path, id, prompt, out);
+        tokens += r.tokens;
         seconds += r.seconds;
       }
       return {

@@ -60,6 +60,8 @@ export interface RunOptions extends StageOptions {
    * its shards' files); returns the outputs the stage records. The stage's fingerprint is unchanged.
    */
   sampleCell?: (cell: SampleCell) => Promise<Record<string, unknown>>;
+  /** The same for a CSP benchmark's generations of one model (`csp/<model>/raw`). */
+  benchmarkRaw?: (model: string, out: string) => Promise<Record<string, unknown>>;
 }
 
 /** One model × prompt × temperature of a run, as {@link RunOptions.sampleCell} gets it. */
@@ -511,6 +513,7 @@ async function runLocked(
           testCsv,
           stageOpts,
           note,
+          fillRaw: options.benchmarkRaw,
         }),
       );
     }

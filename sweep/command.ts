@@ -141,7 +141,9 @@ Examples:
           `${sw.created ? "wrote" : "kept"} ${sw.shards.length} shards in ${join(sw.runDir, "shards.jsonl")}`,
         );
         if (jobs !== undefined) {
-          const pending = (await unfinishedShards(sw.runDir, sw.shards)).map((x) => x.shard.index);
+          const pending = (await unfinishedShards(sw.runDir, sw.shards, sw.spec.sample.n)).map((x) =>
+            x.shard.index
+          );
           const failed = await runShardsLocally(sw.runDir, pending, {
             jobs,
             cuda: sw.spec.sample.device === "cuda",
@@ -161,7 +163,9 @@ Examples:
             maxParallel,
             dryRun: opts.dryRun,
           };
-          const pending = (await unfinishedShards(sw.runDir, sw.shards)).map((x) => x.shard.index);
+          const pending = (await unfinishedShards(sw.runDir, sw.shards, sw.spec.sample.n)).map((x) =>
+            x.shard.index
+          );
           await submitSweep(sw.runDir, pending, slurm);
           return;
         }

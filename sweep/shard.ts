@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { hostname } from "node:os";
 import { hashFile } from "../run/fingerprint.ts";
 import { generate } from "../generate/generate.ts";
+import { generateForComposition } from "../csp/benchmark.ts";
 import {
   assertSameCode,
   cellKey,
@@ -49,9 +50,13 @@ export function shardDir(runDir: string, index: number): string {
 }
 
 /** The sample files a shard must leave, relative to its folder. */
-export function expectedFiles(shard: Shard): string[] {
+export function expectedFiles(shard: Shard, n: number): string[] {
   return shard.units.flatMap((u) =>
-    Array.from({ length: u.end - u.start }, (_, i) => join(cellKey(u), `sample_${u.start + i + 1}.cif`))
+    u.benchmark
+      ? u.benchmark.ids.flatMap((id) =>
+        Array.from({ length: n }, (_, k) => join(cellKey(u), `${id}__${k + 1}.cif`))
+      )
+      : Array.from({ length: u.end - u.start }, (_, i) => join(cellKey(u), `sample_${u.start + i + 1}.cif`))
   );
 }
 
@@ -63,7 +68,7 @@ export function expectedFiles(shard: Shard): string[] {
  * @param shard The shard.
  * @returns A reason (missing, stale, corrupt), or null.
  */
-export async function shardProblem(runDir: string, shard: Shard): Promise<string | null> {
+export async function shardProblem(runDir: string, shard: Shard, n: number): Promise<string | null> {
   const dir = shardDir(runDir, shard.index);
   let done: DoneMarker;
   try {
@@ -72,7 +77,7 @@ export async function shardProblem(runDir: string, shard: Shard): Promise<string
     return e instanceof Deno.errors.NotFound ? "not done (no DONE marker)" : "corrupt DONE marker";
   }
   if (done.fingerprint !== shard.fingerprint) return "stale (its DONE marker holds another fingerprint)";
-  for (const f of expectedFiles(shard)) {
+  for (const f of expectedFiles(shard, n)) {
     const want = done.files?.[f];
     if (!want) return `corrupt: DONE does not list ${f}`;
     let have: string;
@@ -101,14 +106,14 @@ export async function runShard(
   options: { log?: (l: string) => void } = {},
 ): Promise<{ ran: boolean; seconds: number }> {
   const log = options.log ?? ((l: string) => console.error(l));
-  const { info, shards } = readTable(runDir);
+  const { info, shards, spec } = readTable(runDir);
   if (!Number.isInteger(index) || index < 0 || index >= shards.length) {
     throw new SweepError(
       `shard index ${index} is outside the table: ${runDir} has shards 0 to ${shards.length - 1}`,
     );
   }
   const shard = shards[index];
-  if ((await shardProblem(runDir, shard)) === null) {
+  if ((await shardProblem(runDir, shard, spec.sample.n)) === null) {
     log(`[shard ${index}] already done`);
     return { ran: false, seconds: 0 };
   }
@@ -118,7 +123,7 @@ export async function runShard(
   const release = await takeShardLock(join(base, `${index}.lock`), { log });
   try {
     // another run may have finished it while this one waited for the lock
-    if ((await shardProblem(runDir, shard)) === null) {
+    if ((await shardProblem(runDir, shard, spec.sample.n)) === null) {
       log(`[shard ${index}] already done`);
       return { ran: false, seconds: 0 };
     }
@@ -161,6 +166,32 @@ async function sampleUnits(info: SweepInfo, shard: Shard, tmp: string, runDir: s
       checked.add(u.model);
     }
     const out = join(tmp, cellKey(u));
+    if (u.benchmark) {
+      // a block of CSP test compositions: all generations of each, as the run's csp stage makes them
+      await Deno.mkdir(out, { recursive: true });
+      let tokens = 0, seconds = 0;
+      for (let i = 0; i < u.benchmark.ids.length; i++) {
+        const r = await generateForComposition(
+          spec,
+          ck.path,
+          u.benchmark.ids[i],
+          u.benchmark.prompts[i],
+          out,
+        );
+        for (const f of r.files) files[join(cellKey(u), f)] = await hashFile(join(out, f));
+        tokens += r.tokens;
+        seconds += r.seconds;
+      }
+      units.push({
+        cell: cellKey(u),
+        checkpoint_sha256: ck.sha256,
+        new_tokens: tokens,
+        seconds,
+        device: null,
+        engine: "libtorch",
+      });
+      continue;
+    }
     const sampling = {
       prompt: u.prompt,
       out,

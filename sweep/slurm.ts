@@ -270,7 +270,7 @@ export async function sweepStatus(runDir: string): Promise<{
   merge: { job: string; state: string } | null;
   text: string;
 }> {
-  const { shards } = readTable(runDir);
+  const { shards, spec } = readTable(runDir);
   const jobs = readJobs(runDir);
   // job id → offset, for every array ever submitted; later submissions win
   const arrays = jobs.submissions.flatMap((s) => s.arrays);
@@ -301,7 +301,7 @@ export async function sweepStatus(runDir: string): Promise<{
   }
   const out = [];
   for (const s of shards) {
-    const problem = await shardProblem(runDir, s);
+    const problem = await shardProblem(runDir, s, spec.sample.n);
     const lock = readShardLock(join(runDir, "shards", `${s.index}.lock`));
     const q = queued.get(s.index), acct = slurmState.get(s.index);
     let state: ShardState, why = "";

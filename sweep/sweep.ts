@@ -9,9 +9,10 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { type ExperimentSpec, loadExperiment } from "../run/experiment.ts";
-import { runExperiment, type RunResult, type SampleCell } from "../run/runner.ts";
+import { repoPath, runExperiment, type RunResult, type SampleCell } from "../run/runner.ts";
 import { REPO_ROOT } from "../run/repo.ts";
 import { codeVersion } from "../run/stage.ts";
+import { benchmarkPrompts } from "../csp/benchmark.ts";
 import {
   assertSameCode,
   autoShards,
@@ -58,12 +59,6 @@ export async function createSweep(
     sets,
     root: REPO_ROOT,
   });
-  if (spec.benchmark) {
-    throw new SweepError(
-      `${file}: sweeps do not shard a CSP benchmark experiment yet (its generations are one stage per model); ` +
-        `run it with crystallm run`,
-    );
-  }
   const models: RunResult = await runExperiment(spec, {
     sets,
     profile: options.profile,
@@ -75,8 +70,12 @@ export async function createSweep(
   });
   const code = codeVersion(SAMPLE_CODE);
   const fp = experimentFingerprint(resolved, models.checkpoints, code);
-  const n = options.shards === "auto" ? autoShards(spec, options.atLeast) : options.shards;
-  const shards = planShards(spec, n, fp);
+  // a CSP benchmark's shards are blocks of test compositions, with upstream's prompts in the table
+  const items = spec.benchmark
+    ? benchmarkPrompts(repoPath(spec.benchmark.test, dirname(models.dir)), spec.benchmark.limit)
+    : undefined;
+  const n = options.shards === "auto" ? autoShards(spec, options.atLeast, items?.length) : options.shards;
+  const shards = planShards(spec, n, fp, items);
   const info: SweepInfo = {
     experiment: spec.experiment,
     file: resolve(file),
@@ -97,10 +96,11 @@ export async function createSweep(
 export async function unfinishedShards(
   runDir: string,
   shards: Shard[],
+  n: number,
 ): Promise<{ shard: Shard; why: string }[]> {
   const out = [];
   for (const s of shards) {
-    const why = await shardProblem(runDir, s);
+    const why = await shardProblem(runDir, s, n);
     if (why) out.push({ shard: s, why });
   }
   return out;
@@ -126,7 +126,7 @@ export async function mergeSweep(
     );
   }
   assertSameCode(info);
-  const bad = await unfinishedShards(dir, shards);
+  const bad = await unfinishedShards(dir, shards, spec.sample.n);
   if (bad.length) {
     throw new SweepError(
       `${bad.length} of ${shards.length} shards of ${dir} are not done:\n` +
@@ -137,7 +137,8 @@ export async function mergeSweep(
   // the samples always come from the shards: every cell's sample stage is filled again
   for (const s of shards) {
     for (const u of s.units) {
-      await Deno.remove(join(dir, "sample", cellKey(u), "raw", "manifest.json")).catch(() => {});
+      const stage = u.benchmark ? join(dir, "csp", u.model, "raw") : join(dir, "sample", cellKey(u), "raw");
+      await Deno.remove(join(stage, "manifest.json")).catch(() => {});
     }
   }
   return await runExperiment(spec, {
@@ -148,6 +149,7 @@ export async function mergeSweep(
     file: info.file,
     log: options.log,
     sampleCell: (cell) => fillCell(dir, shards, info, spec.sample.n, cell),
+    benchmarkRaw: (model, out) => fillBenchmark(dir, shards, info, spec.sample.n, model, out),
   });
 }
 
@@ -193,6 +195,50 @@ async function fillCell(dir: string, shards: Shard[], info: SweepInfo, n: number
     checkpoint_sha256: cell.checkpoint.sha256,
     device,
     ...(engine === "onnx" ? { engine } : {}),
+    merged_from_shards: used,
+  };
+}
+
+/** Copy a model's CSP generations from its shards into `csp/<model>/raw`; the outputs the stage records. */
+async function fillBenchmark(
+  dir: string,
+  shards: Shard[],
+  info: SweepInfo,
+  n: number,
+  model: string,
+  out: string,
+) {
+  let ids = 0, tokens = 0, seconds = 0;
+  const used: number[] = [];
+  for (const s of shards) {
+    const units = s.units.filter((u) => u.benchmark && u.model === model);
+    if (!units.length) continue;
+    const done: DoneMarker = JSON.parse(await Deno.readTextFile(join(shardDir(dir, s.index), "DONE")));
+    for (const u of units) {
+      for (const id of u.benchmark!.ids) {
+        for (let k = 1; k <= n; k++) {
+          await Deno.copyFile(
+            join(shardDir(dir, s.index), cellKey(u), `${id}__${k}.cif`),
+            join(out, `${id}__${k}.cif`),
+          );
+        }
+      }
+      ids += u.benchmark!.ids.length;
+    }
+    for (const u of done.units.filter((x) => x.cell === join(model, "csp"))) {
+      if (u.checkpoint_sha256 !== info.checkpoints[model].sha256) {
+        throw new SweepError(`shard ${s.index} generated for ${model} from another checkpoint`);
+      }
+      tokens += u.new_tokens;
+      seconds += u.seconds;
+    }
+    used.push(s.index);
+  }
+  return {
+    ids,
+    files: ids * n,
+    tokens_per_s: seconds > 0 ? tokens / seconds : 0,
+    checkpoint_sha256: info.checkpoints[model].sha256,
     merged_from_shards: used,
   };
 }

@@ -20,13 +20,18 @@ export class SweepError extends Error {
 /** The code a shard runs: a change to it makes a sweep's samples stale. */
 export const SAMPLE_CODE = ["generate", "ffi", "checkpoint", "pickle", "dataset", "onnx", "export"];
 
-/** One sample cell's range of samples, `[start, end)` (0-based; file `sample_<k+1>.cif`). */
+/**
+ * One sample cell's range of samples, `[start, end)` (0-based; file `sample_<k+1>.cif`); or, in a
+ * CSP benchmark experiment, a block of test compositions (`benchmark`: their ids and prompts,
+ * `start`/`end` their positions in the test list), each with all `sample.n` generations.
+ */
 export interface ShardUnit {
   model: string;
   prompt: string;
   temperature: number;
   start: number;
   end: number;
+  benchmark?: { ids: string[]; prompts: string[] };
 }
 
 /** A line of `shards.jsonl`. */
@@ -57,7 +62,10 @@ export interface SweepInfo {
 }
 
 /** The folder of a cell inside a shard folder: `<model>/<prompt slug>/t<T>`. */
-export function cellKey(u: { model: string; prompt: string; temperature: number }): string {
+export function cellKey(
+  u: { model: string; prompt: string; temperature: number; benchmark?: unknown },
+): string {
+  if (u.benchmark) return join(u.model, "csp");
   return join(u.model, promptSlug(u.prompt), `t${u.temperature}`);
 }
 
@@ -88,9 +96,54 @@ export function experimentFingerprint(
 }
 
 /** The number of shards `auto` gives: one per sample cell, at least `atLeast`. */
-export function autoShards(spec: ExperimentSpec, atLeast = 1): number {
+export function autoShards(spec: ExperimentSpec, atLeast = 1, benchmarkItems = 0): number {
+  if (spec.benchmark) {
+    const models = Object.keys(spec.models).length;
+    return Math.min(models * benchmarkItems, Math.max(models, atLeast));
+  }
   const cells = sampleCells(spec).length;
   return Math.min(cells * spec.sample.n, Math.max(cells, atLeast));
+}
+
+/**
+ * Cut a CSP benchmark's test compositions (per model, in test order) into `n` contiguous
+ * blocks; every composition keeps all its generations in one shard.
+ */
+function planBenchmarkShards(
+  spec: ExperimentSpec,
+  n: number,
+  experimentFp: string,
+  items: { id: string; prompt: string }[],
+): Shard[] {
+  const models = Object.keys(spec.models);
+  const total = models.length * items.length;
+  if (!Number.isInteger(n) || n < 1 || n > total) {
+    throw new SweepError(
+      `--shards must be an integer from 1 to ${total} (models × test compositions), got ${n}`,
+    );
+  }
+  const per = items.length;
+  const shards: Shard[] = [];
+  for (let i = 0; i < n; i++) {
+    const lo = Math.floor((i * total) / n), hi = Math.floor(((i + 1) * total) / n);
+    const units: ShardUnit[] = [];
+    for (let m = Math.floor(lo / per); m * per < hi; m++) {
+      const start = Math.max(lo, m * per) - m * per, end = Math.min(hi, (m + 1) * per) - m * per;
+      if (end <= start) continue;
+      const block = items.slice(start, end);
+      units.push({
+        model: models[m],
+        prompt: "",
+        temperature: spec.sample.temperature,
+        start,
+        end,
+        benchmark: { ids: block.map((x) => x.id), prompts: block.map((x) => x.prompt) },
+      });
+    }
+    const fingerprint = sha256(canonicalJson({ experiment: experimentFp, units }));
+    shards.push({ index: i, experiment_fingerprint: experimentFp, fingerprint, units });
+  }
+  return shards;
 }
 
 /**
@@ -101,7 +154,13 @@ export function autoShards(spec: ExperimentSpec, atLeast = 1): number {
  * @param experimentFp The experiment's fingerprint.
  * @returns The shard table.
  */
-export function planShards(spec: ExperimentSpec, n: number, experimentFp: string): Shard[] {
+export function planShards(
+  spec: ExperimentSpec,
+  n: number,
+  experimentFp: string,
+  benchmarkItems?: { id: string; prompt: string }[],
+): Shard[] {
+  if (spec.benchmark) return planBenchmarkShards(spec, n, experimentFp, benchmarkItems ?? []);
   const cells = sampleCells(spec);
   const per = spec.sample.n;
   const total = cells.length * per;
@@ -218,5 +277,9 @@ export function assertSameCode(info: SweepInfo): void {
 
 /** `model/prompt/tT samples a-b` for messages (1-based, inclusive, as the file names). */
 export function describeShard(s: Shard): string {
-  return s.units.map((u) => `${cellKey(u)} samples ${u.start + 1}-${u.end}`).join(", ");
+  return s.units.map((u) =>
+    u.benchmark
+      ? `${cellKey(u)} test compositions ${u.start + 1}-${u.end}`
+      : `${cellKey(u)} samples ${u.start + 1}-${u.end}`
+  ).join(", ");
 }
