@@ -260,3 +260,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "csp-perov5 ci as a sweep of 5 blocks of test compositions merges to crystallm run",
+  sanitizeResources: false,
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "sweep_csp_" });
+    try {
+      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "csp-perov5");
+      const r = await crystallm(["run", "csp-perov5", "--profile", "ci", "--out", local]);
+      assert.equal(r.code, 0, r.stderr);
+      // dataset and train as in the nacl10 test: copied, so the sweep finds them done
+      await Deno.mkdir(dir, { recursive: true });
+      for (const d of ["dataset", "train"]) {
+        await new Deno.Command("cp", { args: ["-r", join(local, "csp-perov5", d), join(dir, d)] }).output();
+      }
+      const s = await crystallm([
+        "sweep",
+        "csp-perov5",
+        "--profile",
+        "ci",
+        "--out",
+        out,
+        "--shards",
+        "5",
+        "--jobs",
+        "2",
+      ]);
+      assert.equal(s.code, 0, s.stderr);
+      const { shards } = readTable(dir);
+      // 24 compositions in blocks of 4 or 5, each block with all 20 generations of its compositions
+      assert.deepEqual(shards.map((x) => x.units.map((u) => u.benchmark!.ids.length)), [[4], [5], [5], [5], [
+        5,
+      ]]);
+      assert.match(shards[0].units[0].benchmark!.prompts[0], /^data_[A-Za-z0-9]+\n$/);
+      const a = join(local, "csp-perov5"), b = dir;
+      assert.equal(read(join(b, "metrics.json")), read(join(a, "metrics.json")));
+      const raw = (d: string) => join(d, "csp", "perov5_val", "raw");
+      const files = [...Deno.readDirSync(raw(a))].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort();
+      assert.equal(files.length, 24 * 20);
+      assert.deepEqual(
+        [...Deno.readDirSync(raw(b))].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort(),
+        files,
+      );
+      for (const f of files) assert.equal(read(join(raw(b), f)), read(join(raw(a), f)), f);
+      const fp = (d: string) => JSON.parse(read(join(raw(d), "manifest.json"))).fingerprint;
+      assert.equal(fp(b), fp(a));
+      assert.equal(
+        read(join(b, "csp", "perov5_val", "metrics", "benchmark.json")).replace(/"path": "[^"]*"/g, ""),
+        read(join(a, "csp", "perov5_val", "metrics", "benchmark.json")).replace(/"path": "[^"]*"/g, ""),
+      );
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
