@@ -126,45 +126,44 @@ Deno.test({
 
 Deno.test({
   name:
-    "Slurm: scancel of one array task mid-run, then sweep resubmit (that shard only) merges to crystallm run",
+    "Slurm: csp-perov5 ci in 6 blocks; scancel of one array task mid-run, then sweep resubmit (that shard only) merges to crystallm run",
   ignore: why !== null,
   sanitizeResources: false,
   fn: async () => {
     const slurm = await startSlurm({ maxArraySize: 4 });
     const tmp = await Deno.makeTempDir({ prefix: "sweep_slurm_fault_" });
     try {
-      const yaml = join(tmp, "sweepmini.yaml");
-      await Deno.writeTextFile(
-        yaml,
+      // the CSP benchmark's ci profile: 24 test compositions × 20 generations, in 6 blocks
+      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "csp-perov5");
+      const l = await crystallm(["run", "csp-perov5", "--profile", "ci", "--out", local]);
+      assert.equal(l.code, 0, l.stderr);
+      // its dataset and train stages found done (see sweep_test.ts)
+      await Deno.mkdir(dir, { recursive: true });
+      for (const d of ["dataset", "train"]) {
+        await new Deno.Command("cp", { args: ["-r", join(local, "csp-perov5", d), join(dir, d)] }).output();
+      }
+      const s = await crystallm(
         [
-          "experiment: sweepmini",
-          "description: four sample cells",
-          "models:",
-          `  base: { checkpoint: ${join(REPO_ROOT, "fixtures/base/ckpt.pt")} }`,
-          'prompts: ["data_Na2Cl2\\n", "data_Ti2O4\\n"]',
-          "sample: { n: 3, top_k: 5, max_new_tokens: 120, seed: 7, temperatures: [0.8, 1.0], batch: 2 }",
-          "",
-        ].join("\n"),
+          "sweep",
+          "csp-perov5",
+          "--profile",
+          "ci",
+          "--out",
+          out,
+          "--shards",
+          "6",
+          "--slurm",
+          "--max-parallel",
+          "2",
+        ],
+        slurm.env,
       );
-      const local = join(tmp, "local"), out = join(tmp, "sweep"), dir = join(out, "sweepmini");
-      assert.equal((await crystallm(["run", yaml, "--out", local])).code, 0);
-      const s = await crystallm([
-        "sweep",
-        yaml,
-        "--out",
-        out,
-        "--shards",
-        "6",
-        "--slurm",
-        "--max-parallel",
-        "2",
-      ], slurm.env);
       assert.equal(s.code, 0, s.stderr);
       const first = jobsOf(dir).submissions[0];
       // shard 4 is task 0 of the second array (offset 4): cancel it while it samples
       const victim = 4;
       const shards = join(dir, "shards");
-      await until("shard 4 to start sampling", () => {
+      await until("shard 4 to start generating", () => {
         try {
           return [...Deno.readDirSync(shards)].some((e) => e.name.startsWith(`.tmp-${victim}-`));
         } catch {
@@ -198,12 +197,18 @@ Deno.test({
       assert.deepEqual(second.arrays.map((a) => [a.offset, a.array]), [[4, "0"]]);
       assert.match(read(second.arrays[0].script), /#SBATCH --array=0%2\n/);
       await until("the resubmitted shard and the new merge job", () => squeue(slurm.env).length === 0);
-      assertSameRun(join(local, "sweepmini"), dir, [
-        "base/Na2Cl2/t0.8",
-        "base/Na2Cl2/t1",
-        "base/Ti2O4/t0.8",
-        "base/Ti2O4/t1",
-      ]);
+      assertSameRun(join(local, "csp-perov5"), dir, []);
+      const raw = (d: string) => join(d, "csp", "perov5_val", "raw");
+      const files = [...Deno.readDirSync(raw(join(local, "csp-perov5")))].map((e) => e.name).sort();
+      assert.equal(files.length, 24 * 20 + 1);
+      assert.deepEqual([...Deno.readDirSync(raw(dir))].map((e) => e.name).sort(), files);
+      for (const f of files.filter((f) => f.endsWith(".cif"))) {
+        assert.equal(read(join(raw(dir), f)), read(join(raw(join(local, "csp-perov5")), f)), f);
+      }
+      assert.equal(
+        JSON.parse(read(join(raw(dir), "manifest.json"))).fingerprint,
+        JSON.parse(read(join(raw(join(local, "csp-perov5")), "manifest.json"))).fingerprint,
+      );
       assert.match(
         (await crystallm(["sweep", "resubmit", dir], slurm.env)).stdout,
         /nothing to resubmit: 6 done/,
