@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { join } from "node:path";
+import { REPO_ROOT } from "../core/paths.ts";
 
 /** One golden metric. */
 export interface SnapshotMetric {
@@ -271,4 +273,9 @@ export function formatAuditTable(result: AuditResult): string {
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+/** Snapshot path of an experiment (and profile): `snapshots/<experiment>[.<profile>].json`. */
+export function snapshotPath(experiment: string, profile?: string): string {
+  return join(REPO_ROOT, "snapshots", profile ? `${experiment}.${profile}.json` : `${experiment}.json`);
 }

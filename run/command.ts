@@ -18,6 +18,7 @@ import {
   parseSnapshot,
   type Snapshot,
   SnapshotError,
+  snapshotPath,
 } from "../audit/snapshot.ts";
 import { ContainmentError } from "./paths.ts";
 import { RunLockError } from "./lock.ts";
@@ -28,10 +29,6 @@ function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-/** Snapshot path of an experiment (and profile). */
-export function snapshotPath(experiment: string, profile?: string): string {
-  return join(REPO_ROOT, "snapshots", profile ? `${experiment}.${profile}.json` : `${experiment}.json`);
-}
 
 /** The kind of a summary metric, which sets its tolerance. */
 export function metricKind(name: string): MetricKind {

@@ -23,6 +23,7 @@ import type { SubsetOptions } from "../data/subset.ts";
 import { keepAsIs } from "../data/symmetrize_step.ts";
 import type { GenerateOptions } from "../sample/generate.ts";
 import { nameProblem } from "./paths.ts";
+import { benchmarkProblems, type BenchmarkSpec } from "../csp/spec.ts";
 
 /** Where a model's weights come from. */
 export interface ModelSpec {
@@ -106,6 +107,8 @@ export interface ExperimentSpec {
   snapshot: { metrics: string[]; macro: string[] };
   /** Named override sets, e.g. `ci` for the reduced run of the test suite. */
   profiles: Record<string, Record<string, unknown>>;
+  /** The CSP benchmark: generations for each test composition, scored by match rate (csp/). */
+  benchmark?: BenchmarkSpec;
 }
 
 /** Defaults of every section; a YAML sets only what differs. */
@@ -161,6 +164,7 @@ const TOP_KEYS = [
   "profiles",
   "device",
   "dtype",
+  "benchmark",
 ];
 const DATASET_KEYS = ["sources", "tokens", "subset", "val_fraction", "seed", "dedupe", "symmetrize"];
 const SUBSET_KEYS = ["in", "n_train", "n_val", "min_len", "seed", "allow_fewer"];
@@ -336,8 +340,12 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     models[name] = spec;
   }
   if (Object.keys(modelsRaw).length === 0) problems.push("models is empty");
-  const prompts = top.prompts as unknown;
-  if (!Array.isArray(prompts) || prompts.length === 0 || !prompts.every((p) => typeof p === "string")) {
+  // a CSP benchmark experiment takes its prompts from the benchmark's test compositions
+  problems.push(...benchmarkProblems(top.benchmark));
+  const prompts = (top.prompts ?? (top.benchmark ? [] : undefined)) as unknown;
+  if (
+    !Array.isArray(prompts) || (prompts.length === 0 && !top.benchmark) || !prompts.every((p) => typeof p === "string")
+  ) {
     problems.push("prompts must be a non-empty list of strings");
   } else {
     const slugs = new Map<string, string>();
@@ -411,6 +419,14 @@ export function resolveExperiment(raw: Record<string, unknown>, file: string): E
     sample,
     ...(top.device === undefined ? {} : { device: top.device as string }),
     ...(top.dtype === undefined ? {} : { dtype: top.dtype as ExperimentSpec["dtype"] }),
+    ...(top.benchmark
+      ? {
+        benchmark: {
+          test: (top.benchmark as BenchmarkSpec).test,
+          limit: (top.benchmark as BenchmarkSpec).limit ?? null,
+        },
+      }
+      : {}),
     evaluate: {
       symprec: (ev.symprec as number) ?? 0.1,
       novelty_against: (ev.novelty_against as string) ?? null,

@@ -79,6 +79,25 @@ export interface RunOptions extends StageOptions {
   resolved?: Record<string, unknown>;
   /** The experiment file, for messages. */
   file?: string;
+  /** Stop once the models are trained and exported (a sweep runs this, then its shards sample). */
+  untilModels?: boolean;
+  /**
+   * Fill a sample cell's stage folder from elsewhere instead of sampling (a sweep's merge copies
+   * its shards' files); returns the outputs the stage records. The stage's fingerprint is unchanged.
+   */
+  sampleCell?: (cell: SampleCell) => Promise<Record<string, unknown>>;
+  /** The same for a CSP benchmark's generations of one model (`csp/<model>/raw`). */
+  benchmarkRaw?: (model: string, out: string) => Promise<Record<string, unknown>>;
+}
+
+/** One model × prompt × temperature of a run, as {@link RunOptions.sampleCell} gets it. */
+export interface SampleCell {
+  model: string;
+  prompt: string;
+  temperature: number;
+  /** The empty stage folder to fill (`sample/<model>/<prompt>/t<T>/raw`). */
+  out: string;
+  checkpoint: { path: string; sha256: string };
 }
 
 /** What a finished run returns. */
@@ -315,6 +334,7 @@ export async function inputProblems(spec: ExperimentSpec, root: string): Promise
     ds.sources.forEach((x, i) => exists(`dataset.sources[${i}]`, path(`dataset.sources[${i}]`, x)));
   }
   if (ds?.tokens) exists("dataset.tokens", path("dataset.tokens", ds.tokens));
+  if (spec.benchmark) exists("benchmark.test", path("benchmark.test", spec.benchmark.test));
   if (ds?.subset) exists("dataset.subset.in", path("dataset.subset.in", ds.subset.in));
   if (spec.evaluate.novelty_against) {
     exists("evaluate.novelty_against", path("evaluate.novelty_against", spec.evaluate.novelty_against));
@@ -392,6 +412,8 @@ interface Run {
   stages: { stage: string; skipped: boolean; seconds: number }[];
   /** The training set for novelty, read once per run (not once per evaluated folder) when needed. */
   noveltySet?: TrainingSet;
+  /** A sweep's merge: fill sample stages from its shards (see {@link RunOptions.sampleCell}). */
+  sampleCell?: RunOptions["sampleCell"];
 }
 
 /** One sampled cell: a model, a prompt, a temperature, and its folder. */
@@ -432,10 +454,22 @@ async function runLocked(
   ctx: { t0: number; log: (l: string) => void; root: string; dir: string },
 ): Promise<RunResult> {
   const { t0, log, root, dir } = ctx;
-  const run: Run = { spec, root, dir, log, stageOpts: { force: options.force, log, root }, stages: [] };
+  const run: Run = {
+    spec,
+    root,
+    dir,
+    log,
+    stageOpts: { force: options.force, log, root },
+    stages: [],
+    sampleCell: options.sampleCell,
+  };
   const tokens = await datasetStep(run);
   const checkpoints = await trainStep(run, tokens);
   const onnxModels = await exportStep(run, checkpoints);
+  if (options.untilModels) {
+    return { dir, summary: summarize([]), metrics: {}, checkpoints, seconds: (performance.now() - t0) / 1000 };
+  }
+  const benchmarkMetrics = await benchmarkStep(run, checkpoints, options.benchmarkRaw);
   const evaluated: SummaryInput[] = [];
   for (const cell of sampleCells(run)) {
     const ck = checkpoints[cell.model];
@@ -443,7 +477,35 @@ async function runLocked(
     await postprocessStep(run, cell);
     evaluated.push(await evaluateStep(run, cell, ck));
   }
-  return await summarizeStep(run, evaluated, checkpoints, options, t0);
+  return await summarizeStep(run, evaluated, checkpoints, options, t0, benchmarkMetrics);
+}
+
+/** The CSP benchmark (csp/), when the experiment has one: generations per test composition, match rate. */
+async function benchmarkStep(
+  run: Run,
+  checkpoints: RunResult["checkpoints"],
+  fillRaw: RunOptions["benchmarkRaw"],
+): Promise<Record<string, number | null>> {
+  const { spec } = run;
+  const metrics: Record<string, number | null> = {};
+  if (!spec.benchmark) return metrics;
+  const { runBenchmarkStages } = await import("./benchmark.ts");
+  const testCsv = repoPath(spec.benchmark.test, run.root);
+  for (const model of Object.keys(spec.models)) {
+    Object.assign(
+      metrics,
+      await runBenchmarkStages(spec as ExperimentSpec & { benchmark: NonNullable<ExperimentSpec["benchmark"]> }, {
+        dir: run.dir,
+        model,
+        checkpoint: checkpoints[model],
+        testCsv,
+        stageOpts: run.stageOpts,
+        note: (m) => run.stages.push({ stage: m.manifest.stage, skipped: m.skipped, seconds: m.manifest.seconds }),
+        fillRaw,
+      }),
+    );
+  }
+  return metrics;
 }
 
 /**
@@ -649,6 +711,10 @@ async function sampleStep(
     inputs: onnx === ck.path ? { model: onnx } : { checkpoint: ck.path, ...(onnx ? { model: onnx } : {}) },
     code: [...(onnx ? STAGE_CODE.sampleOnnx : STAGE_CODE.sample)],
   }, async (out) => {
+    if (run.sampleCell) {
+      const cellInfo = { model: cell.model, prompt: cell.prompt, temperature: cell.temperature, out, checkpoint: ck };
+      return { outputs: await run.sampleCell(cellInfo) };
+    }
     // what both engines take: the experiment's sampling settings at this temperature
     const sampling = samplingSettings(spec, cell.prompt, cell.temperature, out);
     if (onnx) {
@@ -746,10 +812,11 @@ async function summarizeStep(
   checkpoints: RunResult["checkpoints"],
   options: RunOptions,
   t0: number,
+  benchmarkMetrics: Record<string, number | null> = {},
 ): Promise<RunResult> {
   const { spec, dir } = run;
   const summary = summarize(evaluated);
-  const metrics = flattenMetrics(summary, spec.snapshot);
+  const metrics = { ...flattenMetrics(summary, spec.snapshot), ...benchmarkMetrics };
   const write = (name: string, text: string) =>
     writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
   await write("summary.csv", summaryCsv(summary));

@@ -29,6 +29,12 @@ export interface GenerateOptions {
   out: string;
   /** Number of samples. @default {1} */
   num_samples?: number;
+  /**
+   * Index of the first sample (0-based): samples `first_sample … first_sample+num_samples−1` are
+   * drawn and written as `sample_<first_sample+1>.cif` …, each on its own stream, so a range is
+   * the same files a whole run writes for it (sweep shards). @default {0}
+   */
+  first_sample?: number;
   /** @default {3000} */
   max_new_tokens?: number;
   /** @default {0.8} */
@@ -101,20 +107,23 @@ export function samplingOptions(
  * `first .. first+size-1`.
  */
 export async function writeSamples(
-  options: { out: string; onProgress?: (done: number, total: number, tokensPerS: number) => void },
+  options: { out: string; first_sample?: number; onProgress?: (done: number, total: number, tokensPerS: number) => void },
   prompt: number[],
   settings: { num_samples: number; batch: number },
   draw: (size: number, first: number) => Promise<number[][]>,
 ): Promise<{ files: string[]; tokens: number[]; newTokens: number; seconds: number }> {
   const tok = loadTokenizer();
   const n = settings.num_samples, batch = settings.batch;
+  const first = options.first_sample ?? 0;
+  if (!Number.isInteger(first) || first < 0) throw new RangeError(`first_sample must be an integer >= 0, got ${first}`);
   await Deno.mkdir(options.out, { recursive: true });
   const files: string[] = [];
   const tokens: number[] = [];
   let newTokens = 0;
   const t0 = performance.now();
-  for (let start = 0; start < n; start += batch) {
-    const size = Math.min(batch, n - start);
+  for (let done = 0; done < n; done += batch) {
+    const size = Math.min(batch, n - done);
+    const start = first + done;
     const outs = await draw(size, start);
     for (let i = 0; i < size; i++) {
       const name = `sample_${start + i + 1}.cif`;
@@ -123,7 +132,7 @@ export async function writeSamples(
       tokens.push(outs[i].length);
       newTokens += outs[i].length;
     }
-    options.onProgress?.(start + size, n, newTokens / ((performance.now() - t0) / 1000));
+    options.onProgress?.(done + size, n, newTokens / ((performance.now() - t0) / 1000));
   }
   return { files, tokens, newTokens, seconds: (performance.now() - t0) / 1000 };
 }
@@ -209,6 +218,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     checkpoint: { path: ckptPath, sha256: ckptSha, iter_num: ckpt.iter_num, model_args: ckpt.model_args },
     prompt: promptText,
     prompt_tokens: prompt.length,
+    ...(options.first_sample ? { first_sample: options.first_sample } : {}),
     settings: {
       ...settings,
       stop: "two consecutive newline tokens",

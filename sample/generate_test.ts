@@ -55,6 +55,22 @@ Deno.test("generate() writes the same samples whatever the batch size, with a ma
   }
 });
 
+Deno.test("generate() with first_sample writes a range as the same files a whole run writes", opts, async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = { ckpt: CKPT, prompt: "data_Cd1Cu1N3\n", max_new_tokens: 40, seed: 9, batch: 2 };
+    await generate({ ...base, out: `${dir}/all`, num_samples: 5 });
+    const part = await generate({ ...base, out: `${dir}/part`, num_samples: 2, first_sample: 3 });
+    assert.deepEqual(part.files, ["sample_4.cif", "sample_5.cif"]);
+    for (const f of part.files) {
+      assert.equal(await Deno.readTextFile(`${dir}/part/${f}`), await Deno.readTextFile(`${dir}/all/${f}`), f);
+    }
+    assert.equal(JSON.parse(await Deno.readTextFile(`${dir}/part/manifest.json`)).first_sample, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("resolvePrompt() reads FILE: prompts and rejects empty ones", async () => {
   const f = await Deno.makeTempFile();
   await Deno.writeTextFile(f, "data_Na2Cl2\n");

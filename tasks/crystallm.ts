@@ -23,6 +23,7 @@ import { matchCommand } from "../match/command.ts";
 import { auditCommand, diffCommand, runCommand } from "../run/command.ts";
 import { bundleCommand } from "../bundle/command.ts";
 import { exportCommand } from "../export/command.ts";
+import { shardCommand, sweepCommand } from "../sweep/command.ts";
 
 /** Commander's exits: help and version 0; `cmd.error(msg, { exitCode })` keeps its code; parse errors are usage mistakes (2). */
 function exitWith(err: { code: string; exitCode: number }): never {
@@ -57,6 +58,8 @@ snapshot file, an input file). Add --debug anywhere for the stack trace of a fai
   program.addCommand(runCommand());
   program.addCommand(auditCommand());
   program.addCommand(diffCommand());
+  program.addCommand(sweepCommand());
+  program.addCommand(shardCommand());
   program.addCommand(exportCommand());
   program.addCommand(bundleCommand());
   // commands added with addCommand() do not inherit exitOverride: set it on every one

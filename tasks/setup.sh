@@ -9,8 +9,9 @@
 # - Debian packages: libtorch-dev (CPU libtorch), libopenblas0-pthread (fast BLAS
 #   for Debian's libtorch), cmake/g++ (FFI build). With --test (tasks/test.sh) also
 #   python3-torch, python3-pymatgen, python3-spglib and python3-numpy: independent
-#   references for the tests only (the product runs no Python), and debootstrap (the
-#   offline-bundle test's Debian 11 root).
+#   references for the tests only (the product runs no Python), debootstrap (the
+#   offline-bundle test's Debian 11 root), and slurm-wlm and munge (the sweep test's
+#   single-node Slurm).
 #   Without root, missing packages are listed with the command to install them.
 #   CRYSTALLM_SETUP_LIST=1 prints the packages this invocation needs, one a line, and stops.
 set -euo pipefail
@@ -23,7 +24,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 # --- what to install ---------------------------------------------------------
 PKGS=(libtorch-dev libopenblas0-pthread cmake g++ binutils ninja-build)
 if [ "${1:-}" = "--test" ]; then
-  PKGS+=(python3-torch python3-pymatgen python3-spglib python3-numpy debootstrap)
+  PKGS+=(python3-torch python3-pymatgen python3-spglib python3-numpy debootstrap slurm-wlm munge)
 elif [ -n "${1:-}" ]; then
   say "unknown option $1 (the only one is --test)"
   exit 2

@@ -30,11 +30,13 @@ Deno.test("tasks/main.sh installs no Python; tasks/test.sh adds the test-only re
   assert.deepEqual(main.filter((p) => p.startsWith("python3")), []);
   assert.ok(main.includes("libtorch-dev"));
   const test = packages("--test");
-  for (const p of ["python3-torch", "python3-pymatgen", "python3-spglib", "python3-numpy", "debootstrap"]) {
+  for (const p of ["python3-torch", "python3-pymatgen", "python3-spglib", "python3-numpy", "debootstrap", "slurm-wlm", "munge"]) {
     assert.ok(test.includes(p), p);
   }
   assert.ok(!main.includes("debootstrap")); // the offline-bundle test's Debian 11 root only
-  assert.deepEqual(test.filter((p) => !p.startsWith("python3") && p !== "debootstrap"), main);
+  assert.ok(!main.includes("slurm-wlm")); // the sweep test's single-node Slurm only
+  const testOnly = ["debootstrap", "slurm-wlm", "munge"];
+  assert.deepEqual(test.filter((p) => !p.startsWith("python3") && !testOnly.includes(p)), main);
   assert.match(setupCall("tasks/main.sh"), /tasks\/setup\.sh"\)"$/);
   assert.match(setupCall("tasks/test.sh"), /tasks\/setup\.sh" --test\)"$/);
 });

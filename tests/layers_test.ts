@@ -24,7 +24,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["onnx"], // the ONNX engine (runs what export/ writes)
   ["sample"], // sampling with either engine
   ["postprocess"],
-  ["evaluate"],
+  ["evaluate", "csp"], // validity and set metrics; the CSP benchmark's prompts and generations
   ["summarize", "audit"], // tables and the report; snapshot audits and run diffs
   ["run"], // experiments: the runner
   ["bundle", "sweep"], // offline bundles of runs; sweeps of experiments

@@ -1,0 +1,104 @@
+/**
+ * The CSP benchmark's stages of an experiment (see csp/benchmark.ts): generations per test
+ * composition, post-processing, match rate and RMS.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { benchmarkPrompts, generateForComposition } from "../csp/benchmark.ts";
+import type { BenchmarkSpec } from "../csp/spec.ts";
+import { postprocessDir } from "../postprocess/postprocess_dir.ts";
+import { benchmarkMetricsFromFiles } from "../match/benchmark_metrics.ts";
+import { runStage, type StageManifest, type StageOptions } from "./stage.ts";
+import type { ExperimentSpec } from "./experiment.ts";
+
+/**
+ * Run the benchmark stages of one model: `csp/<model>/raw` (generations), `processed`,
+ * `metrics` (match rate and RMS).
+ *
+ * @returns Flat metrics `<model>/csp/n<k>/match_rate`, `…/rms_dist`, `…/n` (IDs scored) for k = 1, n.
+ */
+export async function runBenchmarkStages(
+  spec: ExperimentSpec & { benchmark: BenchmarkSpec },
+  ctx: {
+    dir: string;
+    model: string;
+    checkpoint: { path: string; sha256: string };
+    testCsv: string;
+    stageOpts: StageOptions;
+    note: (m: { manifest: StageManifest; skipped: boolean }) => void;
+    /** Fill the generations' stage folder from elsewhere (a sweep's merge); returns its outputs. */
+    fillRaw?: (model: string, out: string) => Promise<Record<string, unknown>>;
+  },
+): Promise<Record<string, number | null>> {
+  const { model, checkpoint, testCsv, stageOpts, note } = ctx;
+  const base = join(ctx.dir, "csp", model);
+  const n = spec.sample.n;
+  const raw = join(base, "raw"), processed = join(base, "processed"), scored = join(base, "metrics");
+  note(
+    await runStage(`csp/${model}/raw`, raw, {
+      params: { ...spec.sample, temperatures: undefined, limit: spec.benchmark.limit },
+      inputs: { checkpoint: checkpoint.path, test: testCsv },
+      code: ["csp/benchmark.ts"],
+    }, async (out) => {
+      if (ctx.fillRaw) return { outputs: await ctx.fillRaw(model, out) };
+      const prompts = benchmarkPrompts(testCsv, spec.benchmark.limit);
+      let tokens = 0, seconds = 0;
+      for (const { id, prompt } of prompts) {
+        const r = await generateForComposition(spec.sample, checkpoint.path, id, prompt, out);
+        tokens += r.tokens;
+        seconds += r.seconds;
+      }
+      return {
+        outputs: {
+          ids: prompts.length,
+          files: prompts.length * n,
+          tokens_per_s: seconds > 0 ? tokens / seconds : 0,
+          checkpoint_sha256: checkpoint.sha256,
+        },
+      };
+    }, stageOpts),
+  );
+  note(
+    await runStage(`csp/${model}/processed`, processed, {
+      params: {},
+      inputs: { raw },
+      code: ["postprocess/postprocess_dir.ts"],
+    }, (out) => {
+      const r = postprocessDir(raw, out, { onFailure: () => {} });
+      return { outputs: { n_files: r.n_files, n_failures: r.n_failures }, report: r };
+    }, stageOpts),
+  );
+  // the stage folder's manifest.json is not a generation
+  const res = await runStage(`csp/${model}/metrics`, scored, {
+    params: { ns: [1, n], validity: "upstream" },
+    inputs: { processed, test: testCsv },
+    code: ["csp/benchmark.ts", "match/benchmark_metrics.ts"],
+  }, (out) => {
+    const gen = join(out, ".gen");
+    Deno.mkdirSync(gen);
+    for (const e of Deno.readDirSync(processed)) {
+      if (e.name.endsWith(".cif")) Deno.copyFileSync(join(processed, e.name), join(gen, e.name));
+    }
+    const report = benchmarkMetricsFromFiles(gen, testCsv, { ns: [...new Set([1, n])] });
+    Deno.removeSync(gen, { recursive: true });
+    Deno.writeTextFileSync(join(out, "benchmark.json"), JSON.stringify(report, null, 2) + "\n");
+    return { outputs: { metrics: report.metrics, warnings: report.warnings, ground_truth: report.ground_truth } };
+  }, stageOpts);
+  note(res);
+  const metrics: Record<string, number | null> = {};
+  for (
+    const m of res.manifest.outputs.metrics as {
+      n: number;
+      match_rate: number;
+      rms_dist: number | null;
+      n_ids: number;
+    }[]
+  ) {
+    // `<model>/csp/n<k>/…`: match rate and mean RMS over the first k generations; n: IDs scored
+    metrics[`${model}/csp/n${m.n}/match_rate`] = m.match_rate;
+    metrics[`${model}/csp/n${m.n}/rms_dist`] = m.rms_dist;
+    metrics[`${model}/csp/n${m.n}/n`] = m.n_ids;
+  }
+  return metrics;
+}
