@@ -15,8 +15,8 @@ import {
   type TestCell,
   testCells,
 } from "../../tests/spglib.ts";
-import { matGetDeterminantD3 } from "./mathfunc.ts";
-import type { Cell, Mat3 } from "./types.ts";
+import { mat3, matGetDeterminantD3, vec3 } from "./mathfunc.ts";
+import type { Cell, Mat3, Vec3 } from "./types.ts";
 
 /** One request to `tools/symmetry_reference.py`. */
 export interface SymRefRequest {
@@ -71,8 +71,8 @@ export function symmetryReference(reqs: SymRefRequest[]): Promise<SymRefAnswer[]
 }
 
 /** Transpose of a 3×3 matrix (rows ↔ columns). */
-export function transpose3(m: number[][]): number[][] {
-  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => m[j][i]));
+export function transpose3(m: number[][]): Mat3 {
+  return mat3((i) => vec3((j) => m[j][i]));
 }
 
 /** A port `Cell` (lattice columns) from a test cell (lattice rows). */
@@ -81,7 +81,7 @@ export function toCell(c: { lattice: number[][]; positions: number[][]; numbers:
     size: c.numbers.length,
     lattice: transpose3(c.lattice),
     types: c.numbers.slice(),
-    position: c.positions.map((p) => p.slice()),
+    position: c.positions.map((p) => p.slice() as Vec3),
   };
 }
 
@@ -206,7 +206,7 @@ export function randomLattices(seed = 20240531): { id: string; lattice: number[]
     if (kind === 0) {
       id = `general${n}`;
       lat = fromParams(u(2, 10), u(2, 10), u(2, 10), u(60, 120), u(60, 120), u(60, 120));
-      if (!(Math.abs(matGetDeterminantD3(lat)) > 1)) lat = fromParams(3, 4, 5, 80, 95, 100);
+      if (!(Math.abs(matGetDeterminantD3(lat as Mat3)) > 1)) lat = fromParams(3, 4, 5, 80, 95, 100);
       lat = lat.map((r) => r.map((x) => x + u(-0.3, 0.3)));
     } else if (kind === 1) {
       id = `skewed${n}`;
@@ -227,7 +227,7 @@ export function randomLattices(seed = 20240531): { id: string; lattice: number[]
         ? fromParams(u(2, 8), u(2, 8), u(2, 8), u(60, 120), u(60, 120), u(60, 120))
         : symmetric[Math.floor(rnd() * symmetric.length)][1]();
       lat = mul(unimodular(rnd, Math.floor(u(0, 5))), base);
-      if (matGetDeterminantD3(lat) > 0) lat = [lat[1], lat[0], lat[2]];
+      if (matGetDeterminantD3(lat as Mat3) > 0) lat = [lat[1], lat[0], lat[2]];
     } else {
       id = `degenerate${n}`;
       const r = rnd();
@@ -266,7 +266,7 @@ export function randomLattices(seed = 20240531): { id: string; lattice: number[]
 
 /** Rows → columns. */
 export function toColumns(rows: number[][]): Mat3 {
-  return [0, 1, 2].map((i) => [rows[0][i], rows[1][i], rows[2][i]]);
+  return mat3((i) => [rows[0][i], rows[1][i], rows[2][i]]);
 }
 
 /** All test lattices (rows), corpus ones first. */

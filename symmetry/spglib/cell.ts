@@ -212,7 +212,7 @@ function translateAtomsInTrimmedLattice(cell: Cell, trimmedLattice: Mat3): VecDB
   const tmp = matInverseMatrixD3(trimmedLattice, 0) as Mat3;
   const axisInv = matMultiplyMatrixD3(tmp, cell.lattice);
   for (let i = 0; i < cell.size; i++) {
-    position.vec[i] = matMultiplyMatrixVectorD3(axisInv, cell.position[i]).map(matDmod1);
+    position.vec[i] = matMultiplyMatrixVectorD3(axisInv, cell.position[i]).map(matDmod1) as Vec3;
   }
   return position;
 }

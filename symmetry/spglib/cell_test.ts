@@ -17,7 +17,7 @@ const FCC: Vec3[] = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
 function rockSalt(jitter: Vec3[] = []): Cell {
   const cell = celAllocCell(8)!;
   const pos = [...FCC, ...FCC.map(([x, y, z]) => [x + 0.5, y, z])].map((p, i) =>
-    p.map((x, k) => x + (jitter[i]?.[k] ?? 0))
+    p.map((x, k) => x + (jitter[i]?.[k] ?? 0)) as Vec3
   );
   celSetCell(cell, [[A, 0, 0], [0, A, 0], [0, 0, A]], pos, [11, 11, 11, 11, 17, 17, 17, 17]);
   return cell;
@@ -112,7 +112,10 @@ Deno.test("cel_trim_cell: a 2x1x1 supercell trims back to the original cell", ()
   const types = [1, 1, 2];
   const sup = celAllocCell(6)!;
   const supLat: Mat3 = [[8, 0, 0], [0, 5, 0], [0, 0, 6]];
-  const supPos = [...pos.map(([x, y, z]) => [x / 2, y, z]), ...pos.map(([x, y, z]) => [(x + 1) / 2, y, z])];
+  const supPos: Vec3[] = [
+    ...pos.map(([x, y, z]): Vec3 => [x / 2, y, z]),
+    ...pos.map(([x, y, z]): Vec3 => [(x + 1) / 2, y, z]),
+  ];
   celSetCell(sup, supLat, supPos, [...types, ...types]);
   const r = celTrimCell(lat, sup, 0.01)!;
   assert.ok(r);

@@ -10,13 +10,16 @@
  */
 import type { Mat3, Vec3 } from "./types.ts";
 import {
+  mat3,
   matCastMatrix3dTo3i,
+  matCopyVectorD3,
   matDabs,
   matGetDeterminantD3,
   matGetDeterminantI3,
   matInverseMatrixD3,
   matMultiplyMatrixD3,
   matNormSquaredD3,
+  vec3,
 } from "./mathfunc.ts";
 
 /** Superbase reduction steps tried before giving up. */
@@ -37,7 +40,7 @@ export function delDelaunayReduce(lattice: Mat3, symprec: number): Mat3 | null {
 
   shortestVectors(basis, symprec);
 
-  const red: Mat3 = [0, 1, 2].map((i) => [basis[0][i], basis[1][i], basis[2][i]]);
+  const red: Mat3 = mat3((i) => [basis[0][i], basis[1][i], basis[2][i]]);
   const volume = matGetDeterminantD3(red);
   if (matDabs(volume) < symprec) return null;
   if (volume < 0) {
@@ -60,9 +63,9 @@ export function delDelaunayReduce(lattice: Mat3, symprec: number): Mat3 | null {
 export function delDelaunayReduce2D(lattice: Mat3, uniqueAxis: number, symprec: number): Mat3 | null {
   const uniqueVec: Vec3 = [lattice[0][uniqueAxis], lattice[1][uniqueAxis], lattice[2][uniqueAxis]];
   const others: number[] = [0, 1, 2].filter((i) => i !== uniqueAxis);
-  const b0: Vec3 = [0, 1, 2].map((j) => lattice[j][others[0]]);
-  const b1: Vec3 = [0, 1, 2].map((j) => lattice[j][others[1]]);
-  const basis: Vec3[] = [b0, b1, [0, 1, 2].map((j) => -b0[j] - b1[j])];
+  const b0: Vec3 = vec3((j) => lattice[j][others[0]]);
+  const b1: Vec3 = vec3((j) => lattice[j][others[1]]);
+  const basis: Vec3[] = [b0, b1, vec3((j) => -b0[j] - b1[j])];
 
   let succeeded = false;
   for (let attempt = 0; attempt < NUM_ATTEMPT; attempt++) {
@@ -91,7 +94,7 @@ export function delDelaunayReduce2D(lattice: Mat3, uniqueAxis: number, symprec: 
 /** The superbase b1, b2, b3, b4 = -(b1 + b2 + b3) as rows. */
 function extendedBasis(lattice: Mat3): Vec3[] {
   const basis: Vec3[] = [0, 1, 2].map((i) => [lattice[0][i], lattice[1][i], lattice[2][i]]);
-  basis.push([0, 1, 2].map((i) => -lattice[i][0] - lattice[i][1] - lattice[i][2]));
+  basis.push(vec3((i) => -lattice[i][0] - lattice[i][1] - lattice[i][2]));
   return basis;
 }
 
@@ -142,21 +145,21 @@ function bubbleSort(b: Vec3[], from: number, passes: number, last: number): void
 function shortestVectors(basis: Vec3[], symprec: number): void {
   const add = (x: Vec3, y: Vec3): Vec3 => [x[0] + y[0], x[1] + y[1], x[2] + y[2]];
   const b: Vec3[] = [
-    basis[0].slice(),
-    basis[1].slice(),
+    matCopyVectorD3(basis[0]),
+    matCopyVectorD3(basis[1]),
     add(basis[0], basis[1]),
-    basis[2].slice(),
-    basis[3].slice(),
+    matCopyVectorD3(basis[2]),
+    matCopyVectorD3(basis[3]),
     add(basis[1], basis[2]),
     add(basis[2], basis[0]),
   ];
   bubbleSort(b, 0, 6, 6);
   for (let i = 2; i < 7; i++) {
-    const m: Mat3 = [0, 1, 2].map((j) => [b[0][j], b[1][j], b[i][j]]);
+    const m: Mat3 = mat3((j) => [b[0][j], b[1][j], b[i][j]]);
     if (matDabs(matGetDeterminantD3(m)) > symprec) {
-      basis[0] = b[0].slice();
-      basis[1] = b[1].slice();
-      basis[2] = b[i].slice();
+      basis[0] = matCopyVectorD3(b[0]);
+      basis[1] = matCopyVectorD3(b[1]);
+      basis[2] = matCopyVectorD3(b[i]);
       break;
     }
   }
@@ -186,17 +189,17 @@ function reduceBasis2D(basis: Vec3[], symprec: number): boolean {
  */
 function shortestVectors2D(basis: Vec3[], uniqueVec: Vec3, symprec: number): void {
   const b: Vec3[] = [
-    basis[0].slice(),
-    basis[1].slice(),
-    basis[2].slice(),
+    matCopyVectorD3(basis[0]),
+    matCopyVectorD3(basis[1]),
+    matCopyVectorD3(basis[2]),
     [basis[0][0] + basis[1][0], basis[0][1] + basis[1][1], basis[0][2] + basis[1][2]],
   ];
   bubbleSort(b, 0, 3, 3);
   for (let i = 1; i < 4; i++) {
-    const m: Mat3 = [0, 1, 2].map((j) => [b[0][j], uniqueVec[j], b[i][j]]);
+    const m: Mat3 = mat3((j) => [b[0][j], uniqueVec[j], b[i][j]]);
     if (matDabs(matGetDeterminantD3(m)) > symprec) {
-      basis[0] = b[0].slice();
-      basis[1] = b[i].slice();
+      basis[0] = matCopyVectorD3(b[0]);
+      basis[1] = matCopyVectorD3(b[i]);
       break;
     }
   }

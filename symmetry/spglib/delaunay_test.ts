@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { hasSpglib } from "../../tests/spglib.ts";
 import { delDelaunayReduce, delDelaunayReduce2D } from "./delaunay.ts";
 import { allLattices, close, randomLattices, reference, toColumns } from "./_test_utils.ts";
-import { matGetDeterminantD3, matInverseMatrixD3, matMultiplyMatrixD3 } from "./mathfunc.ts";
+import { mat3, matGetDeterminantD3, matInverseMatrixD3, matMultiplyMatrixD3 } from "./mathfunc.ts";
 import type { Mat3 } from "./types.ts";
 
 Deno.test({
@@ -55,7 +55,7 @@ Deno.test("delDelaunayReduce2D keeps the unique axis and reduces the plane (hand
   const b = [0, 6, 0];
   const c = [-1, 0, 4];
   const ap = [a[0] + 3 * c[0], a[1] + 3 * c[1], a[2] + 3 * c[2]];
-  const lat: Mat3 = [0, 1, 2].map((i) => [ap[i], b[i], c[i]]);
+  const lat: Mat3 = mat3((i) => [ap[i], b[i], c[i]]);
   const red = delDelaunayReduce2D(lat, 1, 1e-5)!;
   // b column kept, only flipped to make the basis right-handed
   assert.deepEqual([red[0][1], red[1][1], red[2][1]].map(Math.abs), b);

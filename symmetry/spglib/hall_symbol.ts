@@ -16,6 +16,8 @@ import { celIsOverlap } from "./cell.ts";
 import {
   matCastMatrix3iTo3d,
   matCheckIdentityMatrixI3,
+  matCopyMatrixD3,
+  matCopyVectorD3,
   matDmod1,
   matGetDeterminantI3,
   matGetSimilarMatrixD3,
@@ -111,7 +113,7 @@ function findHallSymbol(
   const inv = centeringInverse(centering);
   // C leaves the primitive lattice unset for other centrings; a copy is the harmless choice.
   const primitiveLattice = inv === null
-    ? bravaisLattice.map((r) => r.slice())
+    ? matCopyMatrixD3(bravaisLattice)
     : matMultiplyMatrixD3(bravaisLattice, inv);
 
   let shift: Vec3 | null = null;
@@ -385,7 +387,7 @@ function getTranslations(symmetry: Symmetry, rot: IMat3[]): Vec3[] | null {
     let found = false;
     for (let j = 0; j < symmetry.size; j++) {
       if (matCheckIdentityMatrixI3(symmetry.rot[j], rot[i])) {
-        trans[i] = symmetry.trans[j].slice();
+        trans[i] = matCopyVectorD3(symmetry.trans[j]);
         found = true;
         break;
       }
@@ -398,7 +400,7 @@ function getTranslations(symmetry: Symmetry, rot: IMat3[]): Vec3[] | null {
 /** A conventional translation in the primitive basis of the centring, reduced to [-0.5, 0.5]. */
 function transformTranslation(centering: Centering, trans: Vec3): Vec3 {
   const m = centeringMatrix(centering);
-  const reduced = m === null ? trans.slice() : matMultiplyMatrixVectorId3(m, trans);
+  const reduced = m === null ? matCopyVectorD3(trans) : matMultiplyMatrixVectorId3(m, trans);
   return reduced;
 }
 

@@ -74,7 +74,7 @@ function shiftOrigin(sym: Symmetry, q: Vec3): Symmetry {
       return t.map((x, k) => {
         const y = x + q[k] - rq[k];
         return y - Math.floor(y);
-      });
+      }) as Vec3;
     }),
   };
 }
@@ -134,7 +134,7 @@ Deno.test("hall_symbol: all 530 Hall settings recognised from their shifted data
     assert.ok(s0 !== null, `hall ${h}: no match at the database origin`);
     for (const x of s0) assert.ok(Math.abs(x - Math.round(x)) < 1e-12, `hall ${h}: ${s0}`);
     for (let trial = 0; trial < 3; trial++) {
-      const q = [rand(), rand(), rand()];
+      const q: Vec3 = [rand(), rand(), rand()];
       const sym = shiftOrigin(db, q);
       const s = halMatchHallSymbolDb(GENERIC_LATTICE, h, centering, sym, 1e-5);
       assert.ok(s !== null, `hall ${h} shift ${q}: no match`);
@@ -217,12 +217,12 @@ function standardized(d: any, latticeRows: number[][]): { sym: Symmetry; lattice
       );
       if (!dup) {
         rot.push(ws);
-        trans.push(w);
+        trans.push(w as Vec3);
       }
     }
   }
   const latticeColumns = [0, 1, 2].map((i) => [0, 1, 2].map((j) => latticeRows[j][i]));
-  return { sym: { size: rot.length, rot, trans }, lattice: mul(latticeColumns, Pi) };
+  return { sym: { size: rot.length, rot, trans }, lattice: mul(latticeColumns, Pi) as Mat3 };
 }
 
 for (const symprec of [0.1, 1e-3]) {
@@ -259,7 +259,7 @@ for (const symprec of [0.1, 1e-3]) {
         const c0 = mulVec(lattice, s0.map((x) => x - Math.round(x)));
         assert.ok(Math.hypot(c0[0], c0[1], c0[2]) < symprec, `${cells()[n].id}: shift ${s0}`);
         // Moved to a known origin, the shift found maps the operations back onto the database.
-        const q = [rand(), rand(), rand()];
+        const q: Vec3 = [rand(), rand(), rand()];
         const moved = shiftOrigin(sym, q);
         const s = halMatchHallSymbolDb(lattice, hall, centering, moved, symprec);
         assert.ok(s !== null, `${cells()[n].id}: hall ${hall} not matched after shift ${q}`);
@@ -310,7 +310,7 @@ Deno.test({
       rot: ans.symmetry.rotations,
       trans: ans.symmetry.translations,
     };
-    const lattice = [0, 1, 2].map((i) => [0, 1, 2].map((j) => rows[j][i]));
+    const lattice = [0, 1, 2].map((i) => [0, 1, 2].map((j) => rows[j][i])) as Mat3;
     assert.equal(spgdbGetSpacegroupType(459).centering, 1);
     const s = halMatchHallSymbolDb(lattice, 459, 1, sym, 1e-3);
     assert.ok(s !== null);

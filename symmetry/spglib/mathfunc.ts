@@ -51,6 +51,16 @@ export function matCopyMatrixI3(b: IMat3): IMat3 {
   return [[b[0][0], b[0][1], b[0][2]], [b[1][0], b[1][1], b[1][2]], [b[2][0], b[2][1], b[2][2]]];
 }
 
+/** The vector [f(0), f(1), f(2)], f called in that order: a typed `[0, 1, 2].map(f)`. */
+export function vec3(f: (i: number) => number): Vec3 {
+  return [f(0), f(1), f(2)];
+}
+
+/** The matrix with rows f(0), f(1), f(2), f called in that order: a typed `[0, 1, 2].map(f)`. */
+export function mat3(f: (i: number) => Vec3): Mat3 {
+  return [f(0), f(1), f(2)];
+}
+
 /** spglib `mat_copy_vector_d3`: a fresh copy of `b`. */
 export function matCopyVectorD3(b: Vec3): Vec3 {
   return [b[0], b[1], b[2]];
@@ -78,11 +88,11 @@ export function matCheckIdentityMatrixD3(a: Mat3, b: Mat3, symprec: number): boo
 
 /** spglib `mat_check_identity_matrix_id3`: true when all elements differ by at most symprec. */
 export function matCheckIdentityMatrixId3(a: IMat3, b: Mat3, symprec: number): boolean {
-  return matCheckIdentityMatrixD3(a, b, symprec);
+  return matCheckIdentityMatrixD3(a as Mat3, b, symprec);
 }
 
-function mul3(a: number[][], b: number[][]): number[][] {
-  const c: number[][] = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+function mul3(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): Mat3 {
+  const c: Mat3 = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
       c[i][j] = a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j];
@@ -91,7 +101,7 @@ function mul3(a: number[][], b: number[][]): number[][] {
   return c;
 }
 
-function mulVec3(a: number[][], b: number[]): number[] {
+function mulVec3(a: readonly (readonly number[])[], b: readonly number[]): Vec3 {
   return [
     a[0][0] * b[0] + a[0][1] * b[1] + a[0][2] * b[2],
     a[1][0] * b[0] + a[1][1] * b[1] + a[1][2] * b[2],
@@ -141,7 +151,7 @@ export function matAddMatrixI3(a: IMat3, b: IMat3): IMat3 {
 
 /** spglib `mat_cast_matrix_3i_to_3d`: a copy as doubles. */
 export function matCastMatrix3iTo3d(a: IMat3): Mat3 {
-  return matCopyMatrixD3(a);
+  return matCopyMatrixD3(a as Mat3);
 }
 
 /** spglib `mat_cast_matrix_3d_to_3i`: each element rounded with `mat_Nint`. */

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import type { Mat3 } from "./types.ts";
 import {
+  mat3,
   matAddMatrixI3,
   matAllocMatINT,
   matAllocVecDBL,
@@ -25,6 +27,7 @@ import {
   matNormSquaredD3,
   matRem1,
   matTransposeMatrixD3,
+  vec3,
 } from "./mathfunc.ts";
 
 function close(a: number[][], b: number[][], eps = 1e-12): void {
@@ -61,7 +64,7 @@ Deno.test("mat_Dmod1 maps into [0, 1) but keeps values within 1e-10 below an int
 });
 
 Deno.test("determinant, inverse, similarity and transposes (hand-checked)", () => {
-  const a = [[2, 1, 0], [0, 3, 1], [1, 0, 1]];
+  const a: Mat3 = [[2, 1, 0], [0, 3, 1], [1, 0, 1]];
   // det = 2*(3*1-1*0) - 1*(0*1-1*1) + 0 = 6 + 1 = 7
   assert.equal(matGetDeterminantD3(a), 7);
   assert.equal(matGetDeterminantI3(a), 7);
@@ -88,7 +91,7 @@ Deno.test("determinant, inverse, similarity and transposes (hand-checked)", () =
 });
 
 Deno.test("products, casts, identity checks, allocation", () => {
-  const r = [[0, -1, 0], [1, 0, 0], [0, 0, 1]]; // 4-fold about z
+  const r: Mat3 = [[0, -1, 0], [1, 0, 0], [0, 0, 1]]; // 4-fold about z
   assert.deepEqual(matMultiplyMatrixI3(r, r), [[-1, 0, 0], [0, -1, 0], [0, 0, 1]]);
   assert.deepEqual(matMultiplyMatrixVectorI3(r, [1, 2, 3]), [-2, 1, 3]);
   assert.deepEqual(matMultiplyMatrixVectorD3(r, [0.5, 0.25, 0]), [-0.25, 0.5, 0]);
@@ -113,8 +116,15 @@ Deno.test("products, casts, identity checks, allocation", () => {
   assert.equal(v.size, 3);
   assert.deepEqual(v.vec[2], [0, 0, 0]);
   // inputs are not modified by products
-  const a = [[1, 2, 3], [4, 5, 6], [7, 8, 10]];
+  const a: Mat3 = [[1, 2, 3], [4, 5, 6], [7, 8, 10]];
   const before = JSON.stringify(a);
   matMultiplyMatrixD3(a, a);
   assert.equal(JSON.stringify(a), before);
+});
+
+Deno.test("vec3 / mat3: [f(0), f(1), f(2)], f called once each in that order", () => {
+  const calls: number[] = [];
+  assert.deepEqual(vec3((i) => (calls.push(i), 10 * i + 1)), [1, 11, 21]);
+  assert.deepEqual(calls, [0, 1, 2]);
+  assert.deepEqual(mat3((i) => [i, i + 1, 2 * i]), [[0, 1, 0], [1, 2, 2], [2, 3, 4]]);
 });

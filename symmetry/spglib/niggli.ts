@@ -10,6 +10,7 @@
  * @module
  */
 import type { IMat3, Mat3 } from "./types.ts";
+import { mat3, matCopyMatrixD3 } from "./mathfunc.ts";
 
 /** Passes over the eight steps before giving up. */
 const NIGGLI_MAX_NUM_LOOP = 100;
@@ -30,7 +31,7 @@ export function niggliReduce(lattice: Mat3, eps: number): Mat3 | null {
     l: 0,
     m: 0,
     n: 0,
-    lattice: lattice.map((r) => r.slice()),
+    lattice: matCopyMatrixD3(lattice),
   };
   const steps = [step1, step2, step3, step4, step5, step6, step7, step8];
 
@@ -66,7 +67,7 @@ interface NiggliParams {
 }
 
 /** C-order matrix product L·R (sums accumulated k = 0, 1, 2). */
-function multiply(l: Mat3, r: Mat3): Mat3 {
+function multiply(l: Mat3, r: Mat3 | IMat3): Mat3 {
   const m: Mat3 = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
@@ -79,7 +80,7 @@ function multiply(l: Mat3, r: Mat3): Mat3 {
 }
 
 function transpose(m: Mat3): Mat3 {
-  return [0, 1, 2].map((i) => [m[0][i], m[1][i], m[2][i]]);
+  return mat3((i) => [m[0][i], m[1][i], m[2][i]]);
 }
 
 function diag(i: number, j: number, k: number): IMat3 {

@@ -11,7 +11,7 @@
  */
 import type { Cell, IMat3, Mat3, Vec3 } from "./types.ts";
 import { celIsOverlapWithSameType } from "./cell.ts";
-import { matCopyMatrixD3, matNint } from "./mathfunc.ts";
+import { matCopyMatrixD3, matCopyVectorD3, matNint } from "./mathfunc.ts";
 
 /** spglib `OverlapChecker`: the cell's atoms sorted by type, then distance to a lattice point. */
 export interface OverlapChecker {
@@ -31,7 +31,7 @@ export function ovlOverlapCheckerInit(cell: Cell): OverlapChecker | null {
   return {
     size: cell.size,
     lattice,
-    posSorted: perm.map((p) => cell.position[p].slice()),
+    posSorted: perm.map((p) => matCopyVectorD3(cell.position[p])),
     typesSorted: perm.map((p) => cell.types[p]),
   };
 }
@@ -131,7 +131,7 @@ function checkPossibleOverlap(
   for (let iTest = 0; iTest < searchNum; iTest++) {
     const typeRot = checker.typesSorted[iTest];
     const p = checker.posSorted[iTest];
-    const posRot = [
+    const posRot: Vec3 = [
       rot[0][0] * p[0] + rot[0][1] * p[1] + rot[0][2] * p[2] + testTrans[0],
       rot[1][0] * p[0] + rot[1][1] * p[1] + rot[1][2] * p[2] + testTrans[1],
       rot[2][0] * p[0] + rot[2][1] * p[1] + rot[2][2] * p[2] + testTrans[2],

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Cell, IMat3, Vec3 } from "./types.ts";
 import { celAllocCell, celIsOverlapWithSameType, celSetCell } from "./cell.ts";
 import { ovlCheckTotalOverlap, ovlOverlapCheckerInit } from "./overlap.ts";
+import { mat3, vec3 } from "./mathfunc.ts";
 import { hasSpglib, spglibReference, testCells } from "../../tests/spglib.ts";
 
 /** Independent brute force: every atom's image overlaps some atom of its type (unordered matching). */
@@ -9,7 +10,7 @@ function bruteForce(cell: Cell, rot: IMat3, trans: Vec3, symprec: number): numbe
   const used = new Array<boolean>(cell.size).fill(false);
   for (let i = 0; i < cell.size; i++) {
     const p = cell.position[i];
-    const q = [0, 1, 2].map((k) => rot[k][0] * p[0] + rot[k][1] * p[1] + rot[k][2] * p[2] + trans[k]);
+    const q = vec3((k) => rot[k][0] * p[0] + rot[k][1] * p[1] + rot[k][2] * p[2] + trans[k]);
     let hit = -1;
     for (let j = 0; j < cell.size && hit < 0; j++) {
       if (
@@ -34,7 +35,7 @@ Deno.test("overlap checker on rock salt: Fm-3m operations pass, broken ones fail
   celSetCell(
     cell,
     [[a, 0, 0], [0, a, 0], [0, 0, a]],
-    [...fcc, ...fcc.map(([x, y, z]) => [x + 0.5, y, z])],
+    [...fcc, ...fcc.map(([x, y, z]): Vec3 => [x + 0.5, y, z])],
     [1, 1, 1, 1, 2, 2, 2, 2],
   );
   const checker = ovlOverlapCheckerInit(cell)!;
@@ -83,8 +84,8 @@ Deno.test({
       const n = req.numbers.length;
       const cell = celAllocCell(n)!;
       // spglib's layout: basis vectors as columns
-      const L = [0, 1, 2].map((i) => [0, 1, 2].map((j) => req.lattice[j][i]));
-      celSetCell(cell, L, req.positions, req.numbers);
+      const L = mat3((i) => vec3((j) => req.lattice[j][i]));
+      celSetCell(cell, L, req.positions as Vec3[], req.numbers);
       const checker = ovlOverlapCheckerInit(cell)!;
       const symprec = req.symprec!;
       const rots: IMat3[] = sym.rotations;
@@ -97,7 +98,7 @@ Deno.test({
         // perturbed translation by an irrational fraction of the cell: the checker must agree
         // with brute force (and reject it)
         const shift = [0.1234567, 0.3141593, 0.2718282];
-        const t = trans[k].map((x, i) => x + shift[i]);
+        const t = vec3((i) => trans[k][i] + shift[i]);
         const want = bruteForce(cell, rots[k], t, symprec);
         const got2 = ovlCheckTotalOverlap(checker, t, rots[k], symprec, isId);
         assert.equal(got2, want, `${req.id}: perturbed op ${k} checker ${got2} brute ${want}`);
@@ -119,16 +120,14 @@ Deno.test({
       for (const R of uniq.values()) {
         for (let j = 0; j < n; j++) {
           if (cell.types[j] !== cell.types[0]) continue;
-          const t = [0, 1, 2].map((k) =>
-            cell.position[j][k] - (R[k][0] * p0[0] + R[k][1] * p0[1] + R[k][2] * p0[2])
-          );
+          const t = vec3((k) => cell.position[j][k] - (R[k][0] * p0[0] + R[k][1] * p0[1] + R[k][2] * p0[2]));
           found += ovlCheckTotalOverlap(checker, t, R, symprec, 0);
         }
       }
       assert.equal(found, rots.length, `${req.id}: operations found by candidate search`);
       // an orbit-preserving but slightly wrong translation of 1.5·symprec Å along a must fail
       const a = Math.hypot(L[0][0], L[1][0], L[2][0]);
-      const t = [1.5 * symprec / a, 0, 0];
+      const t: Vec3 = [1.5 * symprec / a, 0, 0];
       assert.equal(ovlCheckTotalOverlap(checker, t, ID, symprec, 1), bruteForce(cell, ID, t, symprec));
     }
     assert.ok(nCells >= 200, `only ${nCells} cells answered`);

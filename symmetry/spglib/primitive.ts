@@ -177,7 +177,7 @@ function getCellWithSmallestLattice(cell: Cell, symprec: number): Cell | null {
   smallest.lattice = matCopyMatrixD3(minLat);
   for (let i = 0; i < cell.size; i++) {
     smallest.types[i] = cell.types[i];
-    smallest.position[i] = matMultiplyMatrixVectorD3(transMat, cell.position[i]).map(matDmod1);
+    smallest.position[i] = matMultiplyMatrixVectorD3(transMat, cell.position[i]).map(matDmod1) as Vec3;
   }
   return smallest;
 }
@@ -235,7 +235,7 @@ function findPrimitiveLatticeVectors(vectors: VecDBL, cell: Cell, symprec: numbe
   search: for (let i = 0; i < size; i++) {
     for (let j = i + 1; j < size; j++) {
       for (let k = j + 1; k < size; k++) {
-        const tmpLattice = [
+        const tmpLattice: Mat3 = [
           matMultiplyMatrixVectorD3(cell.lattice, vectors.vec[i]),
           matMultiplyMatrixVectorD3(cell.lattice, vectors.vec[j]),
           matMultiplyMatrixVectorD3(cell.lattice, vectors.vec[k]),

@@ -15,6 +15,7 @@ import {
   prmGetPrimitiveSymmetry,
 } from "./primitive.ts";
 import { symGetOperation, symGetPureTranslation } from "./symmetry.ts";
+import type { Cell } from "./types.ts";
 import {
   nonPrimitiveCells,
   type RefPrimitive,
@@ -176,7 +177,7 @@ Deno.test({
 });
 
 Deno.test("hand-checked: fcc conventional cell → one-atom primitive of a quarter the volume", () => {
-  const fcc = {
+  const fcc: Cell = {
     size: 4,
     lattice: [[4, 0, 0], [0, 4, 0], [0, 0, 4]],
     types: [7, 7, 7, 7],

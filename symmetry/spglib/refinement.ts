@@ -15,6 +15,8 @@ import {
   matCastMatrix3iTo3d,
   matCheckIdentityMatrixD3,
   matCheckIdentityMatrixI3,
+  matCopyMatrixD3,
+  matCopyVectorD3,
   matCrossProductD3,
   matDmod1,
   matGetDeterminantI3,
@@ -150,7 +152,7 @@ function getBravaisExactPositionsAndLattice(
   convPrim.lattice = refGetConventionalLattice(spacegroup);
   const exact = ssmGetExactPositions(convPrim, convSym, numPureTrans, spacegroup.hallNumber, symprec);
   if (exact === null) return null;
-  for (let i = 0; i < convPrim.size; i++) convPrim.position[i] = exact.positions.vec[i].slice();
+  for (let i = 0; i < convPrim.size; i++) convPrim.position[i] = matCopyVectorD3(exact.positions.vec[i]);
   return expandPositionsInBravais(
     convPrim,
     convSym,
@@ -193,9 +195,9 @@ function expandPositionsInBravais(
     }
   }
   for (let i = 0; i < numAtom; i++) {
-    bravais.position[i] = bravais.position[i].map(matDmod1);
+    bravais.position[i] = bravais.position[i].map(matDmod1) as Vec3;
   }
-  bravais.lattice = convPrim.lattice.map((r) => r.slice());
+  bravais.lattice = matCopyMatrixD3(convPrim.lattice);
   return { bravais, wyckoffs, siteSymmetrySymbols, equivAtoms, stdMappingToPrimitive };
 }
 
@@ -538,7 +540,7 @@ function getLatticeTranslations(frame: number[], invTmat: Mat3): Vec3[] {
   for (let i = 0; i < frame[0]; i++) {
     for (let j = 0; j < frame[1]; j++) {
       for (let k = 0; k < frame[2]; k++) {
-        out.push(matMultiplyMatrixVectorD3(invTmat, [i, j, k]).map(matDmod1));
+        out.push(matMultiplyMatrixVectorD3(invTmat, [i, j, k]).map(matDmod1) as Vec3);
       }
     }
   }
@@ -556,7 +558,7 @@ function removeOverlappingLatticePoints(lattice: Mat3, latticeTrans: Vec3[], sym
         break;
       }
     }
-    if (!found) pure.push(t.slice());
+    if (!found) pure.push(matCopyVectorD3(t));
   }
   return pure.length > 0 ? pure : null;
 }
@@ -592,7 +594,7 @@ function copySymmetryUponLatticePoints(pureTrans: Vec3[], tSym: Symmetry): Symme
   for (const p of pureTrans) {
     for (let j = 0; j < tSym.size; j++) {
       rot.push(tSym.rot[j].map((r) => r.slice()));
-      trans.push(tSym.trans[j].map((t, k) => matDmod1(t + p[k])));
+      trans.push(tSym.trans[j].map((t, k) => matDmod1(t + p[k])) as Vec3);
     }
   }
   return { size: rot.length, rot, trans };
@@ -648,7 +650,7 @@ export function refFindSimilarBravaisLattice(spacegroup: Spacegroup, symprec: nu
       const length = Math.sqrt(matNormSquaredD3(p));
       if (length < minLen - symprec) {
         minLen = length;
-        shortest = p.map(matDmod1);
+        shortest = p.map(matDmod1) as Vec3;
       }
     }
     spacegroup.originShift = shortest;
@@ -671,7 +673,7 @@ function getOrthonormalBasis(lattice: Mat3): Mat3 {
   const lt = matTransposeMatrixD3(lattice);
   const b2 = matCrossProductD3(lt[0], lt[1]);
   const b1 = matCrossProductD3(b2, lt[0]);
-  const bt = [lt[0].slice(), b1, b2];
+  const bt: Mat3 = [matCopyVectorD3(lt[0]), b1, b2];
   for (let i = 0; i < 3; i++) {
     const len = Math.sqrt(matNormSquaredD3(bt[i]));
     for (let j = 0; j < 3; j++) bt[i][j] /= len;

@@ -8,9 +8,15 @@
  *
  * @module
  */
-import type { Cell, Symmetry, Vec3, VecDBL } from "./types.ts";
+import type { Cell, Mat3, Symmetry, Vec3, VecDBL } from "./types.ts";
 import { celIsOverlap, celIsOverlapWithSameType } from "./cell.ts";
-import { matDmod1, matMultiplyMatrixVectorD3, matMultiplyMatrixVectorId3, matNint } from "./mathfunc.ts";
+import {
+  matCopyVectorD3,
+  matDmod1,
+  matMultiplyMatrixVectorD3,
+  matMultiplyMatrixVectorId3,
+  matNint,
+} from "./mathfunc.ts";
 import {
   ssmdbGetCoordinate,
   ssmdbGetSiteSymmetrySymbol,
@@ -122,7 +128,12 @@ function getExactPositions(
     if (setEquivalentAtom(positions, equivAtoms, i, indepAtoms, convPrim, convSym, symprec)) continue;
     equivAtoms[i] = i;
     indepAtoms.push(i);
-    positions.vec[i] = setExactLocation(convPrim.position[i].slice(), convSym, convPrim.lattice, symprec);
+    positions.vec[i] = setExactLocation(
+      matCopyVectorD3(convPrim.position[i]),
+      convSym,
+      convPrim.lattice,
+      symprec,
+    );
   }
   return { positions, equivAtoms };
 }
@@ -151,7 +162,7 @@ function setEquivalentAtom(
           symprec,
         )
       ) {
-        positions.vec[i] = pos.map(matDmod1);
+        positions.vec[i] = pos.map(matDmod1) as Vec3;
         equivAtoms[i] = j;
         return true;
       }
@@ -164,11 +175,11 @@ function setEquivalentAtom(
 function setExactLocation(
   position: Vec3,
   convSym: Symmetry,
-  bravaisLattice: number[][],
+  bravaisLattice: Mat3,
   symprec: number,
 ): Vec3 {
   let numSum = 0;
-  const sumRot = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const sumRot: Mat3 = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
   const sumTrans = [0, 0, 0];
   for (let i = 0; i < convSym.size; i++) {
     const pos = matMultiplyMatrixVectorId3(convSym.rot[i], position);
@@ -194,7 +205,7 @@ function getWyckoffNotation(
   position: Vec3,
   convSym: Symmetry,
   refMultiplicity: number,
-  bravaisLattice: number[][],
+  bravaisLattice: Mat3,
   hallNumber: number,
   symprec: number,
 ): { letter: number; symbol: string } | null {

@@ -19,7 +19,7 @@ export function ssmdbGetCoordinate(index: number): { rot: IMat3; trans: Vec3; mu
   const [m, r, t] = COORDINATES[index];
   return {
     rot: [[r[0], r[1], r[2]], [r[3], r[4], r[5]], [r[6], r[7], r[8]]],
-    trans: t.slice(),
+    trans: t.slice() as Vec3,
     multiplicity: m,
   };
 }

@@ -23,6 +23,7 @@ import {
   matCheckIdentityMatrixId3,
   matCopyMatrixD3,
   matCopyMatrixI3,
+  matCopyVectorD3,
   matDabs,
   matGetDeterminantD3,
   matGetDeterminantI3,
@@ -35,6 +36,7 @@ import {
   matMultiplyMatrixId3,
   matMultiplyMatrixVectorD3,
   matNormSquaredD3,
+  vec3,
 } from "./mathfunc.ts";
 import { celAllocCell, celTrimCell } from "./cell.ts";
 import { delDelaunayReduce2D } from "./delaunay.ts";
@@ -431,7 +433,7 @@ export function spaCopySpacegroup(src: Spacegroup): Spacegroup {
   return {
     ...src,
     bravaisLattice: matCopyMatrixD3(src.bravaisLattice),
-    originShift: src.originShift.slice(),
+    originShift: matCopyVectorD3(src.originShift),
   };
 }
 
@@ -466,7 +468,7 @@ function getSpacegroup(hallNumber: number, originShift: Vec3, convLattice: Mat3)
     internationalShort: t.internationalShort,
     choice: t.choice,
     bravaisLattice: matCopyMatrixD3(convLattice),
-    originShift: originShift.slice(),
+    originShift: matCopyVectorD3(originShift),
   };
 }
 
@@ -550,7 +552,7 @@ function changeBasisTricli(convLattice: Mat3, primitiveLattice: Mat3, symprec: n
   const niggli = niggliReduce(convLattice, symprec * symprec);
   if (niggli === null) return null;
   let smallest = niggli;
-  if (matGetDeterminantD3(smallest) < 0) smallest = smallest.map((r) => r.map((x) => -x));
+  if (matGetDeterminantD3(smallest) < 0) smallest = smallest.map((r) => r.map((x) => -x)) as Mat3;
   const invLattice = matInverseMatrixD3(primitiveLattice, 0) as Mat3;
   return matCastMatrix3dTo3i(matMultiplyMatrixD3(invLattice, smallest));
 }
@@ -1090,7 +1092,7 @@ function getConventionalSymmetry(tmat: Mat3, centering: Centering, primitiveSym:
     for (let i = 0; i < multi - 1; i++) {
       for (let j = 0; j < size; j++) {
         rot.push(matCopyMatrixI3(rot[j]));
-        trans.push([0, 1, 2].map((k) => trans[j][k] + s.shift[i][k]));
+        trans.push(vec3((k) => trans[j][k] + s.shift[i][k]));
       }
     }
   }
@@ -1216,7 +1218,7 @@ function isEquivalentLattice(
     case 0:
       return matCheckIdentityMatrixD3(IDENTITY, tmat, symprec) ? tmat : null;
     case 1: {
-      const tmatAbs = tmat.map((r) => r.map(matDabs));
+      const tmatAbs = tmat.map((r) => r.map(matDabs)) as Mat3;
       return matCheckIdentityMatrixD3(IDENTITY, tmatAbs, symprec) ? tmat : null;
     }
     case 2: {

@@ -23,15 +23,15 @@ import {
 } from "./spacegroup.ts";
 import { Centering } from "./spg_database.ts";
 import { spaTransformFromPrimitive, spaTransformToPrimitive } from "./spacegroup.ts";
-import type { Cell, Mat3 } from "./types.ts";
+import type { Cell, Mat3, Vec3 } from "./types.ts";
 
 /** The cell with the lattice as columns. */
 function toCell(c: TestCell): Cell {
   return {
     size: c.numbers.length,
-    lattice: matTransposeMatrixD3(c.lattice),
+    lattice: matTransposeMatrixD3(c.lattice as Mat3),
     types: c.numbers.slice(),
-    position: c.positions.map((p) => p.slice()),
+    position: c.positions.map((p) => p.slice() as Vec3),
   };
 }
 
@@ -247,7 +247,7 @@ for line in sys.stdin:
 `;
   const out = await runPython(["-c", py], cells.map((c) => JSON.stringify(c)).join("\n") + "\n");
   return new TextDecoder().decode(out).trim().split("\n").map((l) =>
-    JSON.parse(l) as { rot: number[][][]; trans: number[][]; hall: number }
+    JSON.parse(l) as { rot: number[][][]; trans: Vec3[]; hall: number }
   );
 }
 
@@ -266,9 +266,11 @@ Deno.test({
       const sym = { size: ref[k].rot.length, rot: ref[k].rot, trans: ref[k].trans };
       const ps = prmGetPrimitiveSymmetry(sym, 0.1);
       const tInv = ps === null ? null : matInverseMatrixD3(ps.tMat, 0.1);
-      const sg = ps === null || tInv === null
-        ? null
-        : spaSearchSpacegroupWithSymmetry(ps.primSymmetry, matMultiplyMatrixD3(all[k].lattice, tInv), 0.1);
+      const sg = ps === null || tInv === null ? null : spaSearchSpacegroupWithSymmetry(
+        ps.primSymmetry,
+        matMultiplyMatrixD3(all[k].lattice as Mat3, tInv),
+        0.1,
+      );
       if ((sg?.hallNumber ?? 0) === ref[k].hall) agree++;
       else bad.push(`${all[k].id}: ${sg?.hallNumber} vs ${ref[k].hall}`);
     }

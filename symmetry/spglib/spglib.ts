@@ -11,7 +11,13 @@
  */
 import type { Cell, IMat3, Mat3, Vec3 } from "./types.ts";
 import { celAllocCell, celAnyOverlapWithSameType, celSetCell } from "./cell.ts";
-import { matInverseMatrixD3, matMultiplyMatrixD3, matTransposeMatrixD3 } from "./mathfunc.ts";
+import {
+  matCopyMatrixD3,
+  matCopyVectorD3,
+  matInverseMatrixD3,
+  matMultiplyMatrixD3,
+  matTransposeMatrixD3,
+} from "./mathfunc.ts";
 import { ptgGetPointgroup } from "./pointgroup.ts";
 import type { Primitive } from "./primitive.ts";
 import type { Spacegroup } from "./spacegroup.ts";
@@ -167,22 +173,22 @@ function setDataset(
     hallSymbol: spacegroup.hallSymbol,
     choice: spacegroup.choice,
     transformationMatrix: matMultiplyMatrixD3(invLat, cell.lattice),
-    originShift: spacegroup.originShift.slice(),
+    originShift: matCopyVectorD3(spacegroup.originShift),
     nOperations: sym.size,
     rotations: sym.rot.slice(0, sym.size).map((r) => r.map((x) => x.slice())),
-    translations: sym.trans.slice(0, sym.size).map((t) => t.slice()),
+    translations: sym.trans.slice(0, sym.size).map((t) => matCopyVectorD3(t)),
     nAtoms: cell.size,
     wyckoffs: exstr.wyckoffs.slice(0, cell.size),
     siteSymmetrySymbols: exstr.siteSymmetrySymbols.slice(0, cell.size),
     equivalentAtoms: exstr.equivalentAtoms.slice(0, cell.size),
     crystallographicOrbits: exstr.crystallographicOrbits.slice(0, cell.size),
-    primitiveLattice: primitive.cell.lattice.map((r) => r.slice()),
+    primitiveLattice: matCopyMatrixD3(primitive.cell.lattice),
     mappingToPrimitive: primitive.mappingTable.slice(0, cell.size),
     nStdAtoms: bravais.size,
-    stdLattice: bravais.lattice.map((r) => r.slice()),
+    stdLattice: matCopyMatrixD3(bravais.lattice),
     stdTypes: bravais.types.slice(0, bravais.size),
-    stdPositions: bravais.position.slice(0, bravais.size).map((p) => p.slice()),
-    stdRotationMatrix: exstr.rotation.map((r) => r.slice()),
+    stdPositions: bravais.position.slice(0, bravais.size).map((p) => matCopyVectorD3(p)),
+    stdRotationMatrix: matCopyMatrixD3(exstr.rotation),
     stdMappingToPrimitive: exstr.stdMappingToPrimitive.slice(0, bravais.size),
     pointgroupSymbol: pointgroup.symbol,
   };
@@ -231,8 +237,8 @@ function getCentering(hallNumber: number): Centering {
 
 function cellOut(c: Cell): SpglibCell {
   return {
-    lattice: c.lattice.map((r) => r.slice()),
-    position: c.position.slice(0, c.size).map((p) => p.slice()),
+    lattice: matCopyMatrixD3(c.lattice),
+    position: c.position.slice(0, c.size).map((p) => matCopyVectorD3(p)),
     types: c.types.slice(0, c.size),
   };
 }
@@ -240,7 +246,7 @@ function cellOut(c: Cell): SpglibCell {
 // ---------------------------------------------------------------------------------------------
 // python spglib's layout (lattice rows in and out)
 
-/** A cell in python spglib's layout: lattice ROWS a, b, c. */
+/** A cell in python spglib's layout: lattice ROWS a, b, c (plain arrays; every row has 3 entries). */
 export interface PyCell {
   lattice: number[][];
   positions: number[][];
@@ -284,8 +290,8 @@ export function getSymmetryDataset(
   angleTolerance = -1.0,
 ): PySymmetryDataset | null {
   const d = spgGetDataset(
-    matTransposeMatrixD3(cell.lattice),
-    cell.positions,
+    matTransposeMatrixD3(cell.lattice as Mat3),
+    cell.positions as Vec3[],
     cell.numbers,
     cell.numbers.length,
     symprec,
@@ -323,8 +329,8 @@ export function getSymmetryDataset(
  */
 export function refineCell(cell: PyCell, symprec = 1e-5, angleTolerance = -1.0): PyCell | null {
   const r = spgRefineCell(
-    matTransposeMatrixD3(cell.lattice),
-    cell.positions,
+    matTransposeMatrixD3(cell.lattice as Mat3),
+    cell.positions as Vec3[],
     cell.numbers,
     cell.numbers.length,
     symprec,
@@ -340,8 +346,8 @@ export function refineCell(cell: PyCell, symprec = 1e-5, angleTolerance = -1.0):
  */
 export function findPrimitive(cell: PyCell, symprec = 1e-5, angleTolerance = -1.0): PyCell | null {
   const r = spgFindPrimitive(
-    matTransposeMatrixD3(cell.lattice),
-    cell.positions,
+    matTransposeMatrixD3(cell.lattice as Mat3),
+    cell.positions as Vec3[],
     cell.numbers,
     cell.numbers.length,
     symprec,

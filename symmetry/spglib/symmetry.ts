@@ -24,6 +24,7 @@ import {
   matIsIntMatrix,
   matMultiplyMatrixD3,
   matMultiplyMatrixVectorId3,
+  vec3,
 } from "./mathfunc.ts";
 import { celIsOverlapWithSameType } from "./cell.ts";
 import { type OverlapChecker, ovlCheckTotalOverlap, ovlOverlapCheckerInit } from "./overlap.ts";
@@ -225,7 +226,7 @@ function searchTranslationPart(
     if (atomsFound[i]) continue;
     if (cell.types[i] !== cell.types[minAtomIndex]) continue;
 
-    const trans = [0, 1, 2].map((j) => cell.position[i][j] - origin[j]);
+    const trans = vec3((j) => cell.position[i][j] - origin[j]);
     const isOverlap = ovlCheckTotalOverlap(checker, trans, rot, symprec, isIdentity ? 1 : 0);
     if (isOverlap === -1) return -1;
     if (isOverlap) {
@@ -247,7 +248,7 @@ function searchPureTranslations(atomsFound: boolean[], cell: Cell, trans: Vec3, 
 
     let iAtom = initialAtom;
     for (let i = 0; i < cell.size; i++) {
-      const vec = [0, 1, 2].map((j) => cell.position[iAtom][j] + trans[j]);
+      const vec = vec3((j) => cell.position[iAtom][j] + trans[j]);
       for (let j = 0; j < cell.size; j++) {
         if (
           celIsOverlapWithSameType(
@@ -370,7 +371,7 @@ function getLatticeSymmetry(cell: Cell, symprec: number, angleSymprec: number): 
           const axes = setAxes(i, j, k);
           const det = matGetDeterminantI3(axes);
           if (!(det === 1 || det === -1)) continue;
-          const metric = [
+          const metric: Mat3 = [
             [dots[i][i], dots[i][j], dots[i][k]],
             [dots[j][i], dots[j][j], dots[j][k]],
             [dots[k][i], dots[k][j], dots[k][k]],

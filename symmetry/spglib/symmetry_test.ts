@@ -7,7 +7,7 @@
 import { mulberry32 } from "../../core/random.ts";
 import assert from "node:assert/strict";
 import { hasSpglib, spglibReference, type TestCell, testCells } from "../../tests/spglib.ts";
-import type { Symmetry } from "./types.ts";
+import type { Cell, Symmetry } from "./types.ts";
 import {
   symAllocSymmetry,
   symGetAngleTolerance,
@@ -162,7 +162,7 @@ Deno.test({
 });
 
 Deno.test("hand-checked: fcc conventional cell, identity first, module angle tolerance", () => {
-  const fcc = {
+  const fcc: Cell = {
     size: 4,
     lattice: [[4, 0, 0], [0, 4, 0], [0, 0, 4]],
     types: [1, 1, 1, 1],

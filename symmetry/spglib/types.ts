@@ -9,10 +9,14 @@
  * @module
  */
 
-/** 3-vector of doubles. */
-export type Vec3 = number[];
-/** 3×3 double matrix, row-major; lattices keep basis vectors as columns. */
-export type Mat3 = number[][];
+import type { Mat3, Vec3 } from "../../cif/lattice.ts";
+/**
+ * `Vec3` and `Mat3` are `cif/lattice.ts`'s tuple types, one type for the whole project. Only the
+ * convention differs: a lattice `Mat3` in this port holds the basis vectors as COLUMNS (spglib's
+ * C layout), where `cif/lattice.ts`'s `Lattice.matrix` holds them as rows; transpose between them
+ * (`matTransposeMatrixD3`).
+ */
+export type { Mat3, Vec3 };
 /** 3×3 integer matrix, row-major. */
 export type IMat3 = number[][];
 
@@ -46,4 +50,3 @@ export interface VecDBL {
   size: number;
   vec: Vec3[];
 }
-
