@@ -217,11 +217,10 @@ async function sampleUnits(info: SweepInfo, shard: Shard, tmp: string, runDir: s
         ...(spec.sample.dtype ? { dtype: spec.sample.dtype } : {}),
       });
     }
-    const manifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
     for (const f of r.files) files[join(cellKey(u), f)] = await hashFile(join(out, f));
     units.push({
       cell: cellKey(u),
-      checkpoint_sha256: manifest.checkpoint.sha256,
+      checkpoint_sha256: r.manifest.checkpoint.sha256,
       new_tokens: r.tokens.reduce((a, b) => a + b, 0),
       seconds: r.seconds,
       device: r.device_info,

@@ -36,6 +36,14 @@ Deno.test("no module but tests/python.ts starts Python (other processes: deno, t
     ["bundle/_debian_root.ts", ["cmd"]],
     // the GPU server's own PyTorch, timed against ours; it compares no printed digits
     ["bench/gpu_check.ts", ["python"]],
+    // Slurm's commands (sbatch, scontrol, scancel, squeue, sacct) and the local workers' shard runs
+    ["sweep/slurm.ts", ["cmd"]],
+    ["sweep/lock.ts", ['"squeue"']],
+    ["sweep/local.ts", ["cmd"]],
+    ["sweep/sweep_test.ts", ['"cp"']],
+    ["sweep/slurm_test.ts", ['"cp"', '"scancel"']],
+    // the test cluster: munged, slurmctld, slurmd, their config
+    ["tests/slurm.ts", ['"sh"', "cmd"]],
   ]);
   const programs = ['"tar"', '"git"', '"bash"', '"ldd"', '"nvidia-smi"', '"mount"', '"umount"', '"true"'];
   const offenders: string[] = [];
