@@ -25,7 +25,7 @@ export interface LockInfo {
 }
 
 /** The start time of a process from `/proc`, or null where there is no `/proc`. */
-function procStart(pid: number): string | null {
+export function procStart(pid: number): string | null {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     // fields after the command name, which is in parentheses and may hold spaces

@@ -6,21 +6,12 @@
  * @module
  */
 import { hostname } from "node:os";
-import { isStale, type LockInfo } from "../run/lock.ts";
+import { isStale, type LockInfo, procStart } from "../run/lock.ts";
 
 /** What a shard lock records. */
 export interface ShardLockInfo extends LockInfo {
   /** `SLURM_JOB_ID` of the holder, when it runs under Slurm. */
   slurm_job: string | null;
-}
-
-function procStart(pid: number): string | null {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** Whether a Slurm job is gone: `squeue` answers and does not list it. False when it cannot tell. */
