@@ -204,42 +204,26 @@ Examples:
             { exitCode: 1 },
           );
         }
-        let set: ReturnType<typeof readCifSet>;
-        try {
-          set = readCifSet(dir);
-        } catch (e) {
-          cmd.error(`error: ${(e as Error).message}`, { exitCode: 2 });
-        }
-        if (set!.length === 0) {
-          cmd.error(`error: Cannot evaluate ${dir}: it holds no CIF files (*.cif)`, { exitCode: 2 });
-        }
-        if (opts.upstreamFrom) {
-          let raw: ReturnType<typeof readCifSet> = [];
+        // every CIF is read and its size checked before any is evaluated: bounded cost (one
+        // 100k-atom CIF took minutes and a 50 MB one 2 GB of memory)
+        const readChecked = (path: string, flag: string) => {
+          let set: ReturnType<typeof readCifSet> = [];
           try {
-            raw = readCifSet(opts.upstreamFrom);
+            set = readCifSet(path);
           } catch (e) {
-            cmd.error(`error: Cannot read --upstream-from: ${(e as Error).message}`, { exitCode: 2 });
+            cmd.error(`error: ${flag ? `Cannot read ${flag}: ` : ""}${(e as Error).message}`, { exitCode: 2 });
           }
-          if (raw.length === 0) {
-            cmd.error(
-              `error: Cannot read --upstream-from ${opts.upstreamFrom}: it holds no CIF files (*.cif)`,
-              {
-                exitCode: 2,
-              },
-            );
+          if (set.length === 0) {
+            const what = flag ? `Cannot read ${flag} ${path}` : `Cannot evaluate ${path}`;
+            cmd.error(`error: ${what}: it holds no CIF files (*.cif)`, { exitCode: 2 });
           }
-          for (const { name, text } of raw) {
+          for (const { name, text } of set) {
             const limit = checkCifSize(text, { maxBytes: opts.maxCifBytes, maxAtoms: opts.maxAtoms });
-            if (limit) {
-              cmd.error(`error: Cannot evaluate ${name} in ${opts.upstreamFrom}: ${limit}`, { exitCode: 2 });
-            }
+            if (limit) cmd.error(`error: Cannot evaluate ${name} in ${path}: ${limit}`, { exitCode: 2 });
           }
-        }
-        // bounded cost: one 100k-atom CIF took minutes and a 50 MB one 2 GB of memory
-        for (const { name, text } of set!) {
-          const limit = checkCifSize(text, { maxBytes: opts.maxCifBytes, maxAtoms: opts.maxAtoms });
-          if (limit) cmd.error(`error: Cannot evaluate ${name} in ${dir}: ${limit}`, { exitCode: 2 });
-        }
+        };
+        readChecked(dir, "");
+        if (opts.upstreamFrom) readChecked(opts.upstreamFrom, "--upstream-from");
         // the training set is read (and checked) before any CIF is evaluated
         let train: TrainingSet | undefined;
         try {

@@ -29,16 +29,8 @@ const UPSTREAM_TABLE: Record<string, [string, string, string, string, string, st
   mix154_ft: ["53/200", "2/200", "0.2088 ± 0.3311", "10/200", "0/200", "–"],
 };
 
-interface RefChain {
-  model: string;
-  file: string;
-  multiplicity_consistent: boolean;
-  space_group_consistent: boolean;
-  bond_length_score: number | null;
-  row: boolean;
-  is_valid: boolean;
-  gen_len: number | null;
-}
+/** One line of the reference: upstream's chain of one CIF (its fields are {@link UpstreamChain}'s, no error). */
+type RefChain = Omit<UpstreamChain, "error"> & { model: string; file: string };
 
 function refChains(): RefChain[] {
   return Deno.readTextFileSync(join(TESTDATA, "demo5_upstream_chains.jsonl")).trim().split("\n").map((l) =>
