@@ -38,23 +38,30 @@ export interface Snapshot {
 }
 
 /** The kind of a metric, which sets how its tolerance is chosen. */
-export type MetricKind = "rate" | "count" | "loss" | "exact";
+export type MetricKind = "rate" | "count" | "loss" | "exact" | "mean";
 
 /** The rule stated in every snapshot. */
 export const TOLERANCE_RULE =
-  "rates (validity, hit_rate, uniqueness, parse_rate): abs = max(3*sqrt(p(1-p)/n), 1/n), three binomial " +
-  "standard errors at the snapshot's n with a floor of one sample; counts of distinct formulas/space groups: " +
-  "abs = max(2, 3*sqrt(count)) (Poisson-like); losses: rel = 0.05; exact (n, counts of files): abs = 0";
+  "rates (validity, hit_rate, uniqueness, parse_rate, match_rate): abs = max(3*sqrt(p(1-p)/n), 1/n), three binomial " +
+  "standard errors at the snapshot's n (match_rate: the compositions scored) with a floor of one sample; counts of distinct formulas/space groups: " +
+  "abs = max(2, 3*sqrt(count)) (Poisson-like); losses: rel = 0.05; exact (n, counts of files): abs = 0; means (a CSP benchmark's rms_dist): abs = max(3*sd/sqrt(m), 1e-4), " +
+  "three standard errors of the mean over its m matched compositions";
 
 /**
  * Tolerance for a metric from the sampling noise at sample size n.
  *
  * @param kind Rate, count, loss or exact.
  * @param value The golden value.
- * @param n Samples behind a rate.
+ * @param n Samples behind a rate or a mean.
+ * @param sd A mean's sample standard deviation.
  * @returns The tolerance fields.
  */
-export function toleranceFor(kind: MetricKind, value: number, n: number): Pick<SnapshotMetric, "abs" | "rel" | "why"> {
+export function toleranceFor(
+  kind: MetricKind,
+  value: number,
+  n: number,
+  sd?: number | null,
+): Pick<SnapshotMetric, "abs" | "rel" | "why"> {
   switch (kind) {
     case "rate": {
       const p = Math.min(Math.max(value, 0), 1);
@@ -67,6 +74,11 @@ export function toleranceFor(kind: MetricKind, value: number, n: number): Pick<S
       return { rel: 0.05, why: "5% of the loss" };
     case "exact":
       return { abs: 0, why: "deterministic" };
+    case "mean": {
+      // one matched composition: no spread to measure, so a third of the value
+      const abs = sd != null && n > 1 ? Math.max(3 * sd / Math.sqrt(n), 1e-4) : Math.max(Math.abs(value) / 3, 1e-4);
+      return { abs: round6(abs), why: sd != null && n > 1 ? `3 SE of the mean over m=${n} (sd ${round6(sd)})` : "a third of the value (m=1)" };
+    }
   }
 }
 
@@ -238,12 +250,12 @@ export function auditMetrics(
  */
 export function makeSnapshot(
   experiment: string,
-  metrics: Record<string, { value: number; kind: MetricKind; n?: number }>,
+  metrics: Record<string, { value: number; kind: MetricKind; n?: number; sd?: number | null }>,
   options: { seed: number | null; n: number | null; provenance?: Record<string, unknown> },
 ): Snapshot {
   const out: Record<string, SnapshotMetric> = {};
   for (const [name, m] of Object.entries(metrics)) {
-    out[name] = { value: m.value, ...toleranceFor(m.kind, m.value, m.n ?? options.n ?? 1) };
+    out[name] = { value: m.value, ...toleranceFor(m.kind, m.value, m.n ?? options.n ?? 1, m.sd) };
   }
   return {
     experiment,

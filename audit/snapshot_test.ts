@@ -9,6 +9,10 @@ Deno.test("toleranceFor() follows binomial noise with a one-sample floor", () =>
   assert.equal(toleranceFor("count", 16, 100).abs, 12);
   assert.equal(toleranceFor("count", 0, 100).abs, 2);
   assert.equal(toleranceFor("loss", 1.2, 1).rel, 0.05);
+  // a mean over m = 100 matched compositions with sd 0.02: SE 0.002, 3 SE = 0.006
+  assert.equal(toleranceFor("mean", 0.05, 100, 0.02).abs, 0.006);
+  // one match has no spread: a third of the value
+  assert.equal(toleranceFor("mean", 0.06, 1, null).abs, 0.02);
 });
 
 Deno.test("auditMetrics() flags drift beyond tolerance, missing and new metrics", () => {

@@ -100,6 +100,11 @@ export interface MatchMetrics {
   n_ids: number;
   /** IDs with a match. */
   n_matched: number;
+  /**
+   * Sample standard deviation of the matched IDs' RMS distances (ours, not upstream's: it sets
+   * the snapshot tolerance of `rms_dist`); null with fewer than two matches.
+   */
+  rms_dist_sd: number | null;
 }
 
 /** The report of {@link benchmarkMetrics}. */
@@ -280,12 +285,16 @@ export function benchmarkMetrics(
       if (vals.length) best.push(Math.min(...vals));
     }
     const nIds = Object.keys(perId).length;
+    const mean = best.length ? best.reduce((a, b) => a + b, 0) / best.length : 0;
     return {
       n,
       match_rate: nIds ? best.length / nIds : 0,
       rms_dist: best.length ? best.reduce((a, b) => a + b, 0) / best.length : null,
       n_ids: nIds,
       n_matched: best.length,
+      rms_dist_sd: best.length > 1
+        ? Math.sqrt(best.reduce((a, b) => a + (b - mean) ** 2, 0) / (best.length - 1))
+        : null,
     };
   });
   const missing = [...truth.keys()].filter((id) => !generated.has(id));

@@ -41,6 +41,9 @@ Deno.test("benchmarkMetrics() gives upstream's match rate and mean RMS at n = 1 
   assert.ok(Math.abs(n1.rms_dist! - RMS_122_2) < 1e-6, String(n1.rms_dist));
   assert.equal(n2.match_rate, 1);
   assert.ok(Math.abs(n2.rms_dist! - (RMS_120_0 + RMS_211_2) / 2) < 1e-6, String(n2.rms_dist));
+  // the spread behind the snapshot tolerance: one match has none; two: |a - b| / sqrt(2)
+  assert.equal(n1.rms_dist_sd, null);
+  assert.ok(Math.abs(n2.rms_dist_sd! - Math.abs(RMS_120_0 - RMS_211_2) / Math.SQRT2) < 1e-6, String(n2.rms_dist_sd));
   assert.deepEqual(report.missing_ids, ["C"]);
   assert.equal(report.per_id.A[0], null);
   assert.throws(() => benchmarkMetrics(new Map([["D", []]]), truth), /could not find ID D/);

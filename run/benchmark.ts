@@ -102,3 +102,33 @@ export async function runBenchmarkStages(
   }
   return metrics;
 }
+
+/**
+ * What sets the snapshot tolerance of a CSP benchmark metric: for `<model>/csp/n<k>/match_rate`
+ * the compositions scored (a binomial rate over them, not over `sample.n`), for `…/rms_dist` the
+ * matched compositions and their RMS spread (from the run's `csp/<model>/metrics/benchmark.json`);
+ * nothing for other metrics.
+ *
+ * @param runDir The finished run's folder.
+ * @param metrics Its flat metrics.
+ * @param name The metric.
+ * @returns `n` (and `sd` for rms_dist) to pass to the snapshot, or `{}`.
+ */
+export function cspSampleSize(
+  runDir: string,
+  metrics: Record<string, number | null>,
+  name: string,
+): { n?: number; sd?: number | null } {
+  const m = /^(.+)\/csp\/n(\d+)\/(match_rate|rms_dist)$/.exec(name);
+  if (!m) return {};
+  const [, model, k, what] = m;
+  if (what === "match_rate") {
+    const n = metrics[`${model}/csp/n${k}/n`];
+    return typeof n === "number" ? { n } : {};
+  }
+  const report = JSON.parse(Deno.readTextFileSync(join(runDir, "csp", model, "metrics", "benchmark.json"))) as {
+    metrics: { n: number; n_matched: number; rms_dist_sd?: number | null }[];
+  };
+  const at = report.metrics.find((x) => x.n === Number(k));
+  return at ? { n: at.n_matched, sd: at.rms_dist_sd ?? null } : {};
+}

@@ -24,6 +24,7 @@ import { ContainmentError } from "./paths.ts";
 import { RunLockError } from "./lock.ts";
 import { diffMetrics, formatDiffTable, readRunMetrics } from "../audit/diff.ts";
 import { harnessCommit } from "./stage.ts";
+import { cspSampleSize } from "./benchmark.ts";
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -33,6 +34,7 @@ function collect(v: string, prev: string[]): string[] {
 /** The kind of a summary metric, which sets its tolerance. */
 export function metricKind(name: string): MetricKind {
   const m = name.split("/").pop()!;
+  if (/\/csp\/n\d+\/rms_dist$/.test(name)) return "mean";
   if (/^(formula_unique|sg_unique)(_mean)?$/.test(m)) return "count";
   if (/loss/.test(m)) return "loss";
   if (/^(n|n_parse_ok|n_valid|hits|n_unique)$/.test(m)) return "exact";
@@ -153,8 +155,10 @@ Examples:
         }
         const { result } = await runLoaded(loaded, opts);
         if (opts.update) {
-          const metrics: Record<string, { value: number; kind: MetricKind }> = {};
-          for (const [k, v] of Object.entries(result.metrics)) if (v !== null) metrics[k] = { value: v, kind: metricKind(k) };
+          const metrics: Record<string, { value: number; kind: MetricKind; n?: number; sd?: number | null }> = {};
+          for (const [k, v] of Object.entries(result.metrics)) {
+            if (v !== null) metrics[k] = { value: v, kind: metricKind(k), ...cspSampleSize(result.dir, result.metrics, k) };
+          }
           const snapshot = makeSnapshot(spec.experiment, metrics, {
             seed: spec.sample.seed,
             n: spec.sample.n,

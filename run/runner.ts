@@ -11,7 +11,8 @@
  * out/<experiment>/dataset/               train.bin, val.bin, meta.pkl, manifest.json
  * out/<experiment>/train/<model>/         ckpt.pt, train_log.csv, manifest.json
  * out/<experiment>/sample/<model>/<prompt>/t<T>/{raw,processed,eval}/
- * out/<experiment>/summary.{csv,md}, summary_macro.csv, metrics.json, report.html
+ * out/<experiment>/csp/<model>/{raw,processed,metrics}/   a CSP benchmark's generations and scores
+ * out/<experiment>/summary.{csv,md}, summary_macro.csv, summary_csp.csv (a CSP benchmark), metrics.json, report.html
  * ```
  *
  * @module
@@ -64,6 +65,7 @@ import {
   summaryMarkdown,
 } from "../summarize/summarize.ts";
 import { renderReport } from "../summarize/report.ts";
+import { cspCsv, cspRows } from "../summarize/csp.ts";
 import { Composition } from "../cif/composition.ts";
 import { matcherPredicate } from "../match/structure_matcher.ts";
 
@@ -299,6 +301,7 @@ const RUN_FILES = [
   "config.resolved.yaml",
   "summary.csv",
   "summary_macro.csv",
+  "summary_csp.csv",
   "summary.md",
   "report.html",
 ];
@@ -821,14 +824,16 @@ async function summarizeStep(
     writeFileAtomic(join(dir, name), new TextEncoder().encode(text));
   await write("summary.csv", summaryCsv(summary));
   await write("summary_macro.csv", macroCsv(summary));
-  await write("summary.md", summaryMarkdown(summary, spec.experiment));
+  const csp = cspRows(benchmarkMetrics);
+  if (csp.length) await write("summary_csp.csv", cspCsv(csp));
+  await write("summary.md", summaryMarkdown(summary, spec.experiment, csp));
   const trainLogs: Record<string, string> = {};
   for (const name of Object.keys(spec.models)) {
     try {
       trainLogs[name] = await Deno.readTextFile(join(dir, "train", name, "train_log.csv"));
     } catch { /* a model used as is has no training log */ }
   }
-  await write("report.html", await renderReport({ experiment: spec, summary, trainLogs, cells: evaluated }));
+  await write("report.html", await renderReport({ experiment: spec, summary, trainLogs, cells: evaluated, csp }));
   const seconds = (performance.now() - t0) / 1000;
   if (options.resolved) await write("config.resolved.yaml", experimentYaml(options.resolved));
   await write("metrics.json", JSON.stringify(metrics, null, 2) + "\n");

@@ -8,3 +8,5 @@
 export * from "./summarize.ts";
 // defines: renderReport(), vegaLiteToSvg()
 export * from "./report.ts";
+// defines: cspRows(), cspCsv(), cspCells(), CSP_COLUMNS, CspRow
+export * from "./csp.ts";

@@ -13,6 +13,7 @@ import * as vega from "vega";
 import * as vl from "vega-lite";
 import { parse as parseCsv } from "csv-parse/sync";
 import { MACRO_COLUMNS, SUMMARY_COLUMNS, type Summary, type SummaryInput } from "./summarize.ts";
+import { CSP_COLUMNS, type CspRow } from "./csp.ts";
 
 /** What the report shows of the experiment (run/experiment.ts's `ExperimentSpec` has these fields). */
 export interface ReportExperiment {
@@ -30,6 +31,8 @@ export interface ReportInput {
   trainLogs: Record<string, string>;
   /** The evaluated cells (for histograms). */
   cells: SummaryInput[];
+  /** The CSP benchmark's rows (summarize/csp.ts), when the experiment has one. */
+  csp?: CspRow[];
 }
 
 /**
@@ -150,6 +153,24 @@ export async function renderReport(input: ReportInput): Promise<string> {
     }));
   }
 
+  const csp = input.csp ?? [];
+  const sections: string[] = [];
+  if (summary.rows.length || !csp.length) {
+    sections.push(
+      `<h2>Per model × prompt</h2>`,
+      table("summary", SUMMARY_COLUMNS as string[], summary.rows as unknown as Record<string, unknown>[]),
+      `<h2>Macro averages over prompts</h2>`,
+      table("macro", MACRO_COLUMNS as string[], summary.macro as unknown as Record<string, unknown>[]),
+    );
+  }
+  if (csp.length) {
+    sections.push(
+      `<h2>CSP benchmark</h2>`,
+      `<p>Match rate and mean RMS distance over the first n_gens generations per test composition (upstream's benchmark_metrics.py).</p>`,
+      table("csp", CSP_COLUMNS as string[], csp as unknown as Record<string, unknown>[]),
+    );
+  }
+
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(experiment.experiment)} — crystallm-harness</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin:1em 0}
@@ -157,10 +178,7 @@ td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4
 <body>
 <h1>${esc(experiment.experiment)}</h1>
 <p>${esc(experiment.description)}</p>
-<h2>Per model × prompt</h2>
-${table("summary", SUMMARY_COLUMNS as string[], summary.rows as unknown as Record<string, unknown>[])}
-<h2>Macro averages over prompts</h2>
-${table("macro", MACRO_COLUMNS as string[], summary.macro as unknown as Record<string, unknown>[])}
+${sections.join("\n")}
 ${plots.join("\n")}
 </body></html>
 `;

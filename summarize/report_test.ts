@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { DOMParser } from "linkedom";
 import { parse } from "csv-parse/sync";
 import { renderReport } from "./report.ts";
-import { summarize, summaryCsv } from "./summarize.ts";
+import { summarize, summaryCsv, summaryMarkdown } from "./summarize.ts";
+import { cspCsv, cspRows } from "./csp.ts";
 import { resolveExperiment } from "../run/experiment.ts";
 
 Deno.test("renderReport() tables equal summary.csv and the page carries SVG plots", async () => {
@@ -37,4 +38,32 @@ Deno.test("renderReport() tables equal summary.csv and the page carries SVG plot
   assert.ok(doc.querySelectorAll("svg").length >= 3, "expected inline SVG plots");
   assert.match(html, /Loss curves/);
   assert.match(html, /against temperature/);
+});
+
+Deno.test("renderReport() shows a CSP benchmark's table as summary_csp.csv has it, and only that for a benchmark-only run", async () => {
+  const metrics = {
+    "perov/csp/n1/match_rate": 0.375,
+    "perov/csp/n1/rms_dist": 0.0812,
+    "perov/csp/n1/n": 8,
+    "perov/csp/n20/match_rate": 0.75,
+    "perov/csp/n20/rms_dist": 0.0501,
+    "perov/csp/n20/n": 8,
+  };
+  const csp = cspRows(metrics);
+  const exp = resolveExperiment({ experiment: "csp", models: { perov: { checkpoint: "x" } }, prompts: ["Na2Cl2"] }, "csp.yaml");
+  const html = await renderReport({ experiment: exp, summary: summarize([]), trainLogs: {}, cells: [], csp });
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  const table = doc.querySelector("table#csp")!;
+  const head = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  const body = [...table.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent));
+  assert.deepEqual([head, ...body], parse(cspCsv(csp)) as string[][]);
+  // 3 of 8 and 6 of 8 compositions matched; rows ordered by n_gens
+  assert.deepEqual(body.map((r) => [r[1], r[2], r[3]]), [["1", "8", "3"], ["20", "8", "6"]]);
+  assert.equal(doc.querySelector("table#summary"), null, "a benchmark-only run has no empty per-prompt tables");
+  const md = summaryMarkdown(summarize([]), "csp", csp);
+  assert.match(md, /\| perov \| 20 \| 8 \| 6 \| 0\.7500 \| 0\.0501 \|/);
+  assert.doesNotMatch(md, /Per model × prompt/);
+  // a run without a benchmark keeps its tables and gets no CSP section
+  assert.doesNotMatch(summaryMarkdown(summarize([]), "x"), /CSP/);
+  assert.match(summaryMarkdown(summarize([]), "x"), /Per model × prompt/);
 });

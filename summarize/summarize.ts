@@ -18,6 +18,7 @@
  */
 import { stringify } from "csv-stringify/sync";
 import type { UpstreamSummary } from "../evaluate/evaluate.ts";
+import { CSP_COLUMNS, cspCells, type CspRow } from "./csp.ts";
 
 /** The per-CIF fields summaries need (a subset of `crystallm evaluate`'s CSV). */
 export interface EvalRecord {
@@ -263,23 +264,35 @@ function mdTable(cols: string[], rows: string[][]): string {
 }
 
 /**
- * `summary.md`: the per-cell table and the macro table.
+ * `summary.md`: the per-cell table and the macro table, and the CSP benchmark's table when the
+ * experiment has one (an experiment with only a benchmark shows only that).
  *
  * @param summary The summary.
  * @param title Heading (the experiment name).
+ * @param csp The CSP benchmark's rows (summarize/csp.ts), if any.
  * @returns Markdown text.
  */
-export function summaryMarkdown(summary: Summary, title: string): string {
-  return [
-    `# ${title}`,
-    "",
-    "## Per model × prompt",
-    "",
-    mdTable(SUMMARY_COLUMNS, summary.rows.map((r) => SUMMARY_COLUMNS.map((c) => fmt(r[c])))),
-    "",
-    "## Macro averages over prompts",
-    "",
-    mdTable(MACRO_COLUMNS, summary.macro.map((r) => MACRO_COLUMNS.map((c) => fmt(r[c])))),
-    "",
-  ].join("\n");
+export function summaryMarkdown(summary: Summary, title: string, csp: CspRow[] = []): string {
+  const parts = [`# ${title}`, ""];
+  if (summary.rows.length || !csp.length) {
+    parts.push(
+      "## Per model × prompt",
+      "",
+      mdTable(SUMMARY_COLUMNS, summary.rows.map((r) => SUMMARY_COLUMNS.map((c) => fmt(r[c])))),
+      "",
+      "## Macro averages over prompts",
+      "",
+      mdTable(MACRO_COLUMNS, summary.macro.map((r) => MACRO_COLUMNS.map((c) => fmt(r[c])))),
+      "",
+    );
+  }
+  if (csp.length) {
+    parts.push(
+      "## CSP benchmark (match rate and mean RMS distance over the first n_gens generations per composition)",
+      "",
+      mdTable(CSP_COLUMNS, cspCells(csp)),
+      "",
+    );
+  }
+  return parts.join("\n");
 }
