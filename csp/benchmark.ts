@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { readCifSet } from "../cif/cif_set.ts";
 import { cifWriterSymmetrize } from "../data/symmetrize_step.ts";
 import { extractFormulaNonreduced } from "../data/preprocess.ts";
-import { generate } from "../sample/generate.ts";
+import { openSampler } from "../sample/generate.ts";
 
 /** The sampling settings of an experiment (its `sample:` section) that the generations use. */
 export interface CompositionSampling {
@@ -46,25 +46,38 @@ export function benchmarkPrompts(testCsv: string, limit: number | null): { id: s
   });
 }
 
+/** What {@linkcode generateCompositions} did for one composition. */
+export interface CompositionResult {
+  id: string;
+  /** `<id>__<k>.cif`, k = 1 … n. */
+  files: string[];
+  /** New tokens over its generations. */
+  tokens: number;
+  /** Seconds spent sampling it. */
+  seconds: number;
+}
+
 /**
- * The `sample.n` generations of one test composition, written `<id>__<k>.cif` into `out` (as
- * upstream's generate_cifs.py names them); the same for a run and for a sweep's shard.
+ * The `sample.n` generations of each test composition, written `<id>__<k>.cif` into `out` (as
+ * upstream's generate_cifs.py names them); the same for a run and for a sweep's shard. The
+ * checkpoint is read and loaded once for all of them.
  *
- * @returns New tokens and seconds.
+ * @param sample The experiment's sampling settings.
+ * @param ckpt The checkpoint.
+ * @param items Compositions: material id and prompt.
+ * @param out Output folder.
+ * @param onComposition Called after each composition (progress, hashing).
+ * @returns One result per composition, in order.
  */
-export async function generateForComposition(
+export async function generateCompositions(
   sample: CompositionSampling,
   ckpt: string,
-  id: string,
-  prompt: string,
+  items: { id: string; prompt: string }[],
   out: string,
-): Promise<{ files: string[]; tokens: number; seconds: number }> {
-  const tmp = join(out, `.gen-${id}`);
-  const r = await generate({
+  onComposition?: (done: number, total: number, r: CompositionResult) => void | Promise<void>,
+): Promise<CompositionResult[]> {
+  using sampler = await openSampler({
     ckpt,
-    prompt,
-    out: tmp,
-    num_samples: sample.n,
     max_new_tokens: sample.max_new_tokens,
     temperature: sample.temperature,
     top_k: sample.top_k,
@@ -73,11 +86,19 @@ export async function generateForComposition(
     device: sample.device,
     ...(sample.dtype ? { dtype: sample.dtype } : {}),
   });
-  const files = r.files.map((f, i) => {
-    const name = `${id}__${i + 1}.cif`;
-    Deno.renameSync(join(tmp, f), join(out, name));
-    return name;
-  });
-  await Deno.remove(tmp, { recursive: true });
-  return { files, tokens: r.tokens.reduce((a, b) => a + b, 0), seconds: r.seconds };
+  const results: CompositionResult[] = [];
+  for (const { id, prompt } of items) {
+    const tmp = join(out, `.gen-${id}`);
+    const r = await sampler.sample({ prompt, out: tmp, num_samples: sample.n });
+    const files = r.files.map((f, i) => {
+      const name = `${id}__${i + 1}.cif`;
+      Deno.renameSync(join(tmp, f), join(out, name));
+      return name;
+    });
+    await Deno.remove(tmp, { recursive: true });
+    const done: CompositionResult = { id, files, tokens: r.tokens.reduce((a, b) => a + b, 0), seconds: r.seconds };
+    results.push(done);
+    await onComposition?.(results.length, items.length, done);
+  }
+  return results;
 }

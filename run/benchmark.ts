@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { benchmarkPrompts, generateForComposition } from "../csp/benchmark.ts";
+import { benchmarkPrompts, generateCompositions } from "../csp/benchmark.ts";
 import type { BenchmarkSpec } from "../csp/spec.ts";
 import { postprocessDir } from "../postprocess/postprocess_dir.ts";
 import { benchmarkMetricsFromFiles } from "../match/benchmark_metrics.ts";
@@ -43,12 +43,14 @@ export async function runBenchmarkStages(
     }, async (out) => {
       if (ctx.fillRaw) return { outputs: await ctx.fillRaw(model, out) };
       const prompts = benchmarkPrompts(testCsv, spec.benchmark.limit);
+      const log = stageOpts.log ?? ((l: string) => console.error(l));
+      const progress = progressLine(`csp/${model}/raw`, n, log);
       let tokens = 0, seconds = 0;
-      for (const { id, prompt } of prompts) {
-        const r = await generateForComposition(spec.sample, checkpoint.path, id, prompt, out);
+      await generateCompositions(spec.sample, checkpoint.path, prompts, out, (done, total, r) => {
         tokens += r.tokens;
         seconds += r.seconds;
-      }
+        progress(done, total, tokens);
+      });
       return {
         outputs: {
           ids: prompts.length,
@@ -101,6 +103,54 @@ export async function runBenchmarkStages(
     metrics[`${model}/csp/n${m.n}/n`] = m.n_ids;
   }
   return metrics;
+}
+
+/**
+ * A progress logger for a long loop over compositions: a line at most every 30 s (and at the
+ * end) with compositions and files done, tokens/s and the time left at that rate.
+ *
+ * @param stage The stage's name, as the log shows it.
+ * @param perComposition Files per composition.
+ * @param log Where lines go.
+ * @param now Clock in ms (tests pass their own).
+ * @returns Call it after each composition.
+ * @example A line after 30 s and one at the end, none in between
+ * ```ts
+ * import { progressLine } from "./benchmark.ts";
+ * import assert from "node:assert/strict";
+ * let t = 0;
+ * const lines: string[] = [];
+ * const tick = progressLine("csp/m/raw", 20, (l) => lines.push(l), () => t);
+ * t = 10_000; tick(1, 4, 5_000);
+ * t = 40_000; tick(2, 4, 20_000);
+ * t = 50_000; tick(3, 4, 30_000);
+ * t = 80_000; tick(4, 4, 40_000);
+ * assert.deepEqual(lines, [
+ *   "[csp/m/raw] 2/4 compositions, 40 files, 500 tokens/s, about 40 s left",
+ *   "[csp/m/raw] 4/4 compositions, 80 files, 500 tokens/s",
+ * ]);
+ * ```
+ */
+export function progressLine(
+  stage: string,
+  perComposition: number,
+  log: (line: string) => void,
+  now: () => number = () => performance.now(),
+): (done: number, total: number, tokens: number) => void {
+  const t0 = now();
+  let last = t0;
+  return (done, total, tokens) => {
+    const t = now();
+    if (done < total && t - last < 30_000) return;
+    last = t;
+    const s = (t - t0) / 1000;
+    const left = done > 0 ? (s / done) * (total - done) : 0;
+    const eta = done < total ? `, about ${left >= 90 ? `${Math.round(left / 60)} min` : `${Math.round(left)} s`} left` : "";
+    log(
+      `[${stage}] ${done}/${total} compositions, ${done * perComposition} files, ` +
+        `${Math.round(s > 0 ? tokens / s : 0)} tokens/s${eta}`,
+    );
+  };
 }
 
 /**

@@ -187,8 +187,43 @@ export async function resolvePrompt(prompt: string, spaceGroup?: string): Promis
  * ```
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const settings = sampleSettings(options);
   const promptText = await resolvePrompt(options.prompt, options.spacegroup);
+  using sampler = await openSampler(options);
+  return await sampler.sample({ ...options, prompt: promptText });
+}
+
+/** The settings a {@linkcode Sampler} is opened with (everything but the prompt and the output). */
+export type SamplerOptions = Omit<GenerateOptions, "prompt" | "spacegroup" | "out" | "num_samples" | "first_sample" | "onProgress">;
+
+/** One prompt's sampling with an open {@linkcode Sampler}. */
+export interface SamplerRequest {
+  /** Prompt text as sampled (already resolved: `data_…\n`). */
+  prompt: string;
+  out: string;
+  num_samples?: number;
+  first_sample?: number;
+  onProgress?: GenerateOptions["onProgress"];
+}
+
+/** A checkpoint read, hashed and loaded once, sampled for many prompts (the CSP benchmark's compositions). */
+export interface Sampler extends Disposable {
+  /** sha256 of the checkpoint file. */
+  checkpointSha: string;
+  /** Sample one prompt as {@linkcode generate} does (same files, same streams, same report). */
+  sample(request: SamplerRequest): Promise<GenerateResult>;
+}
+
+/**
+ * Open a checkpoint for sampling many prompts: the library, device and checkpoint are checked
+ * and the model loaded once; each {@linkcode Sampler.sample} call then writes one prompt's
+ * samples exactly as {@linkcode generate} would.
+ *
+ * @param options Checkpoint and sampling settings.
+ * @returns The sampler; dispose it (`using`) to free the model.
+ * @throws {CheckpointError} For an unreadable checkpoint or a vocab_size other than the tokenizer's.
+ */
+export async function openSampler(options: SamplerOptions): Promise<Sampler> {
+  const settings = sampleSettings(options);
   const runtime = loadLibrary();
   checkDevice(settings.device, runtime);
   checkDtype(settings.device, settings.dtype);
@@ -198,43 +233,50 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const ckpt = await readCheckpoint(ckptPath);
   const tok = loadTokenizer();
   assertVocabSize(ckpt.model_args.vocab_size, { source: ckptPath });
-  const prompt = encodeCif(promptText, { tokenizer: tok, kind: "prompt" }).ids;
   const stopId = tok.tokenToId("\n");
   if (stopId === undefined) throw new Error("Tokenizer has no newline token");
   // the checkpoint is checked (shapes, finite weights) before anything is written
-  using model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {}, source: ckptPath });
-  const { files, tokens, newTokens, seconds } = await writeSamples(
-    options,
-    prompt,
-    settings,
-    (size, first) => model.generate(prompt, size, samplingOptions(settings, stopId, first)),
-  );
+  const model = loadModel(ckpt, { device: settings.device, dtype: settings.dtype, onNotice: () => {}, source: ckptPath });
   const deviceInfo = describeDevice(settings.device, runtime);
-  const tokensPerS = newTokens / seconds;
-  const manifest = {
-    stage: "generate",
-    engine: "libtorch",
-    abi_version: ABI_VERSION,
-    checkpoint: { path: ckptPath, sha256: ckptSha, iter_num: ckpt.iter_num, model_args: ckpt.model_args },
-    prompt: promptText,
-    prompt_tokens: prompt.length,
-    ...(options.first_sample ? { first_sample: options.first_sample } : {}),
-    settings: {
-      ...settings,
-      stop: "two consecutive newline tokens",
-      sample_stream: "xoshiro256**(seed, k-1)",
+  return {
+    checkpointSha: ckptSha,
+    [Symbol.dispose]: () => model[Symbol.dispose](),
+    async sample(request: SamplerRequest): Promise<GenerateResult> {
+      const run = { ...settings, num_samples: request.num_samples ?? 1 };
+      const prompt = encodeCif(request.prompt, { tokenizer: tok, kind: "prompt" }).ids;
+      const { files, tokens, newTokens, seconds } = await writeSamples(
+        request,
+        prompt,
+        run,
+        (size, first) => model.generate(prompt, size, samplingOptions(run, stopId, first)),
+      );
+      const tokensPerS = newTokens / seconds;
+      const manifest = {
+        stage: "generate",
+        engine: "libtorch",
+        abi_version: ABI_VERSION,
+        checkpoint: { path: ckptPath, sha256: ckptSha, iter_num: ckpt.iter_num, model_args: ckpt.model_args },
+        prompt: request.prompt,
+        prompt_tokens: prompt.length,
+        ...(request.first_sample ? { first_sample: request.first_sample } : {}),
+        settings: {
+          ...run,
+          stop: "two consecutive newline tokens",
+          sample_stream: "xoshiro256**(seed, k-1)",
+        },
+        libtorch: {
+          version: runtime.torch_version,
+          sdpa: runtime.sdpa,
+          cpu_kernels: runtime.cpu_kernels,
+          threads: runtime.num_threads,
+        },
+        device: deviceInfo,
+        samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
+        new_tokens: newTokens,
+        seconds,
+        tokens_per_s: tokensPerS,
+      };
+      return { files, tokens, tokens_per_s: tokensPerS, seconds, device_info: deviceInfo, manifest };
     },
-    libtorch: {
-      version: runtime.torch_version,
-      sdpa: runtime.sdpa,
-      cpu_kernels: runtime.cpu_kernels,
-      threads: runtime.num_threads,
-    },
-    device: deviceInfo,
-    samples: files.map((f, i) => ({ file: f, new_tokens: tokens[i] })),
-    new_tokens: newTokens,
-    seconds,
-    tokens_per_s: tokensPerS,
   };
-  return { files, tokens, tokens_per_s: tokensPerS, seconds, device_info: deviceInfo, manifest };
 }

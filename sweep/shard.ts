@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { hostname } from "node:os";
 import { hashFile } from "../core/hash.ts";
 import { generate } from "../sample/generate.ts";
-import { generateForComposition } from "../csp/benchmark.ts";
+import { generateCompositions } from "../csp/benchmark.ts";
 import {
   assertSameCode,
   cellKey,
@@ -170,18 +170,12 @@ async function sampleUnits(info: SweepInfo, shard: Shard, tmp: string, runDir: s
       // a block of CSP test compositions: all generations of each, as the run's csp stage makes them
       await Deno.mkdir(out, { recursive: true });
       let tokens = 0, seconds = 0;
-      for (let i = 0; i < u.benchmark.ids.length; i++) {
-        const r = await generateForComposition(
-          spec.sample,
-          ck.path,
-          u.benchmark.ids[i],
-          u.benchmark.prompts[i],
-          out,
-        );
+      const items = u.benchmark.ids.map((id, i) => ({ id, prompt: u.benchmark!.prompts[i] }));
+      await generateCompositions(spec.sample, ck.path, items, out, async (_done, _total, r) => {
         for (const f of r.files) files[join(cellKey(u), f)] = await hashFile(join(out, f));
         tokens += r.tokens;
         seconds += r.seconds;
-      }
+      });
       units.push({
         cell: cellKey(u),
         checkpoint_sha256: ck.sha256,
