@@ -3,15 +3,15 @@ import { join } from "node:path";
 import { ExperimentError, loadExperiment, promptSlug, promptText, resolveExperiment } from "./experiment.ts";
 import { REPO_ROOT } from "../core/paths.ts";
 
-Deno.test("every experiments/*.yaml loads, with and without its ci profile", () => {
+Deno.test("every experiments/*.yaml loads, with and without each of its profiles", () => {
   for (const e of Deno.readDirSync(join(REPO_ROOT, "experiments"))) {
     if (!e.name.endsWith(".yaml")) continue;
     const { spec } = loadExperiment(join(REPO_ROOT, "experiments", e.name));
     // a CSP benchmark takes its prompts from its test CSV
     assert.ok(spec.prompts.length > 0 || spec.benchmark, e.name);
-    if (spec.profiles.ci) {
-      const ci = loadExperiment(join(REPO_ROOT, "experiments", e.name), { profile: "ci" }).spec;
-      assert.ok(ci.sample.n <= spec.sample.n, e.name);
+    for (const profile of Object.keys(spec.profiles)) {
+      const p = loadExperiment(join(REPO_ROOT, "experiments", e.name), { profile }).spec;
+      if (profile === "ci") assert.ok(p.sample.n <= spec.sample.n, e.name);
     }
   }
 });

@@ -160,6 +160,20 @@ Deno.test({
         8,
       ]]]);
       assertSameRun(join(local, "nacl10"), join(sweep, "nacl10"), ["nacl10/Na2Cl2/t1"]);
+      // merge again with --audit: the merged metrics against snapshots/nacl10.ci.json, then
+      // against a copy whose validity was moved beyond its tolerance
+      const a = await crystallm(["sweep", "merge", join(sweep, "nacl10"), "--audit"]);
+      assert.equal(a.code, 0, a.stdout + a.stderr);
+      assert.match(a.stdout, /audit: OK/);
+      const snap = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "snapshots", "nacl10.ci.json")));
+      const key = Object.keys(snap.metrics).find((k) => k.endsWith("/validity"))!;
+      snap.metrics[key].value = snap.metrics[key].value > 0.5 ? 0 : 1;
+      const moved = join(tmp, "moved.json");
+      await Deno.writeTextFile(moved, JSON.stringify(snap));
+      const f = await crystallm(["sweep", "merge", join(sweep, "nacl10"), "--audit", "--snapshot", moved]);
+      assert.equal(f.code, 1, f.stdout + f.stderr);
+      assert.match(f.stdout, new RegExp(`${key.replaceAll("/", "\\/")}.*DRIFT`));
+      assert.match(f.stdout, /audit: FAIL/);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
