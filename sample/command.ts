@@ -128,29 +128,9 @@ Examples:
           onProgress: (done: number, total: number, tps: number) =>
             console.error(`sampled ${done}/${total} (${Math.round(tps)} tokens/s)`),
         };
-        if (o.engine === "onnx") {
-          const { generateOnnx } = await import("./onnx_engine.ts");
-          const r = await generateOnnx({ ...common, model: o.model });
-          await writeSampleManifest(o.out, r.manifest);
-          console.log(JSON.stringify({ out: o.out, samples: r.files.length, tokens_per_s: Math.round(r.tokens_per_s) }));
-          return;
-        }
-        const r = await generate({
-          ckpt: o.ckpt,
-          prompt: o.prompt,
-          spacegroup: o.spacegroup,
-          out: o.out,
-          num_samples: o.n,
-          top_k: o.topK,
-          temperature: o.temperature,
-          max_new_tokens: o.maxNewTokens,
-          seed: o.seed,
-          batch: o.batch,
-          device: o.device,
-          dtype: o.dtype,
-          onProgress: (done, total, tps) =>
-            console.error(`sampled ${done}/${total} (${Math.round(tps)} tokens/s)`),
-        });
+        const r = o.engine === "onnx"
+          ? await (await import("./onnx_engine.ts")).generateOnnx({ ...common, model: o.model })
+          : await generate({ ...common, ckpt: o.ckpt, device: o.device, dtype: o.dtype });
         await writeSampleManifest(o.out, r.manifest);
         console.log(
           JSON.stringify({ out: o.out, samples: r.files.length, tokens_per_s: Math.round(r.tokens_per_s) }),
