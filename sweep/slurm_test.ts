@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { crystallm } from "../tests/cli.ts";
 import { slurmUnavailable, squeue, startSlurm } from "../tests/slurm.ts";
 import type { JobsFile } from "./slurm.ts";
+import { assertSameRun, seedStages } from "./_test_utils.ts";
 
 const why = slurmUnavailable();
 if (why) console.log(`sweep/slurm_test.ts skipped: ${why}`);
@@ -19,24 +20,6 @@ async function until(what: string, ok: () => boolean, seconds = 180): Promise<vo
   while (!ok()) {
     if (Date.now() - t0 > seconds * 1000) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function assertSameRun(a: string, b: string, cells: string[]) {
-  assert.equal(read(join(b, "metrics.json")), read(join(a, "metrics.json")));
-  assert.equal(read(join(b, "summary.csv")), read(join(a, "summary.csv")));
-  for (const c of cells) {
-    const ra = join(a, "sample", c, "raw"), rb = join(b, "sample", c, "raw");
-    const files = [...Deno.readDirSync(ra)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort();
-    assert.deepEqual(
-      [...Deno.readDirSync(rb)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort(),
-      files,
-    );
-    for (const f of files) assert.equal(read(join(rb, f)), read(join(ra, f)), `${c}/${f}`);
-    assert.equal(
-      JSON.parse(read(join(rb, "manifest.json"))).fingerprint,
-      JSON.parse(read(join(ra, "manifest.json"))).fingerprint,
-    );
   }
 }
 
@@ -71,10 +54,7 @@ Deno.test({
         assert.equal(r.code, 0, `${e}: ${r.stderr}`);
       }
       // the sweep's run: inputs (demo5's checkpoints) in its own output root
-      await Deno.mkdir(join(out, "demo5"), { recursive: true });
-      await new Deno.Command("cp", {
-        args: ["-r", join(local, "demo5", "train"), join(out, "demo5", "train")],
-      }).output();
+      await seedStages(join(local, "demo5"), join(out, "demo5"), ["train"]);
       const args = ["sweep", "demo6", "--profile", "ci", "--out", out, "--shards", "7", "--slurm"];
       const dry = await crystallm([...args, "--dry-run"], slurm.env);
       assert.equal(dry.code, 0, dry.stderr);
@@ -110,7 +90,7 @@ Deno.test({
           `${m}/${p}/t1`
         )
       );
-      assertSameRun(join(local, "demo6"), dir, cells);
+      assertSameRun(join(local, "demo6"), dir, cells.map((c) => `sample/${c}/raw`));
       const st = await crystallm(["sweep", "status", dir], slurm.env);
       assert.match(
         st.stdout,
@@ -137,10 +117,7 @@ Deno.test({
       const l = await crystallm(["run", "csp-perov5", "--profile", "ci", "--out", local]);
       assert.equal(l.code, 0, l.stderr);
       // its dataset and train stages found done (see sweep_test.ts)
-      await Deno.mkdir(dir, { recursive: true });
-      for (const d of ["dataset", "train"]) {
-        await new Deno.Command("cp", { args: ["-r", join(local, "csp-perov5", d), join(dir, d)] }).output();
-      }
+      await seedStages(join(local, "csp-perov5"), dir);
       const s = await crystallm(
         [
           "sweep",
@@ -196,18 +173,12 @@ Deno.test({
       assert.deepEqual(second.arrays.map((a) => [a.offset, a.array]), [[4, "0"]]);
       assert.match(read(second.arrays[0].script), /#SBATCH --array=0%2\n/);
       await until("the resubmitted shard and the new merge job", () => squeue(slurm.env).length === 0);
-      assertSameRun(join(local, "csp-perov5"), dir, []);
+      assertSameRun(join(local, "csp-perov5"), dir, ["csp/perov5_val/raw"]);
+      // and nothing else in the merged generations folder: 480 CIFs and the stage's manifest
       const raw = (d: string) => join(d, "csp", "perov5_val", "raw");
       const files = [...Deno.readDirSync(raw(join(local, "csp-perov5")))].map((e) => e.name).sort();
       assert.equal(files.length, 24 * 20 + 1);
       assert.deepEqual([...Deno.readDirSync(raw(dir))].map((e) => e.name).sort(), files);
-      for (const f of files.filter((f) => f.endsWith(".cif"))) {
-        assert.equal(read(join(raw(dir), f)), read(join(raw(join(local, "csp-perov5")), f)), f);
-      }
-      assert.equal(
-        JSON.parse(read(join(raw(dir), "manifest.json"))).fingerprint,
-        JSON.parse(read(join(raw(join(local, "csp-perov5")), "manifest.json"))).fingerprint,
-      );
       assert.match(
         (await crystallm(["sweep", "resubmit", dir], slurm.env)).stdout,
         /nothing to resubmit: 6 done/,

@@ -7,6 +7,7 @@ import { planShards, readTable } from "./table.ts";
 import { arrayGroups, compressRanges, shardScript } from "./slurm.ts";
 import { shardDir } from "./shard.ts";
 import { runShardsLocally, visibleGpus } from "./local.ts";
+import { assertSameRun, seedStages } from "./_test_utils.ts";
 
 /** Two prompts × two temperatures from the base checkpoint: four cells, no training. */
 const MINI = [
@@ -20,23 +21,7 @@ const MINI = [
 ].join("\n");
 
 const read = (p: string) => Deno.readTextFileSync(p);
-const rawDir = (run: string, cell: string) => join(run, "sample", cell, "raw");
-
-/** The sample stage's fingerprint and files of a cell, as a run leaves them. */
-function cellOf(run: string, cell: string) {
-  const dir = rawDir(run, cell);
-  const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort();
-  return {
-    fingerprint: JSON.parse(read(join(dir, "manifest.json"))).fingerprint,
-    files: Object.fromEntries(files.map((f) => [f, read(join(dir, f))])),
-  };
-}
-
-function assertSameRun(a: string, b: string, cells: string[]) {
-  assert.equal(read(join(b, "metrics.json")), read(join(a, "metrics.json")));
-  assert.equal(read(join(b, "summary.csv")), read(join(a, "summary.csv")));
-  for (const c of cells) assert.deepEqual(cellOf(b, c), cellOf(a, c), c);
-}
+const cellDir = (cell: string) => `sample/${cell}/raw`;
 
 Deno.test("planShards cuts cells × samples into N contiguous ranges that cover each sample once", () => {
   const spec = resolveExperiment({
@@ -133,13 +118,8 @@ Deno.test({
       const local = join(tmp, "local"), sweep = join(tmp, "sweep");
       const r = await crystallm(["run", "nacl10", "--profile", "ci", "--out", local]);
       assert.equal(r.code, 0, r.stderr);
-      // the sweep's own dataset and train stages find the same stages done (copied: training twice
-      // would only repeat the runner's train stage, which is not what is under test)
-      await Deno.mkdir(join(sweep, "nacl10"), { recursive: true });
-      for (const d of ["dataset", "train"]) {
-        await new Deno.Command("cp", { args: ["-r", join(local, "nacl10", d), join(sweep, "nacl10", d)] })
-          .output();
-      }
+      // the sweep's own dataset and train stages find the same stages done
+      await seedStages(join(local, "nacl10"), join(sweep, "nacl10"));
       const s = await crystallm([
         "sweep",
         "nacl10",
@@ -159,7 +139,7 @@ Deno.test({
         5,
         8,
       ]]]);
-      assertSameRun(join(local, "nacl10"), join(sweep, "nacl10"), ["nacl10/Na2Cl2/t1"]);
+      assertSameRun(join(local, "nacl10"), join(sweep, "nacl10"), [cellDir("nacl10/Na2Cl2/t1")]);
       // merge again with --audit: the merged metrics against snapshots/nacl10.ci.json, then
       // against a copy whose validity was moved beyond its tolerance
       const a = await crystallm(["sweep", "merge", join(sweep, "nacl10"), "--audit"]);
@@ -268,7 +248,7 @@ Deno.test({
 
       const merged = await crystallm(["sweep", "merge", dir]);
       assert.equal(merged.code, 0, merged.stderr);
-      assertSameRun(join(local, "sweepmini"), dir, cells);
+      assertSameRun(join(local, "sweepmini"), dir, cells.map(cellDir));
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
@@ -285,10 +265,7 @@ Deno.test({
       const r = await crystallm(["run", "csp-perov5", "--profile", "ci", "--out", local]);
       assert.equal(r.code, 0, r.stderr);
       // dataset and train as in the nacl10 test: copied, so the sweep finds them done
-      await Deno.mkdir(dir, { recursive: true });
-      for (const d of ["dataset", "train"]) {
-        await new Deno.Command("cp", { args: ["-r", join(local, "csp-perov5", d), join(dir, d)] }).output();
-      }
+      await seedStages(join(local, "csp-perov5"), dir);
       const s = await crystallm([
         "sweep",
         "csp-perov5",
@@ -309,17 +286,9 @@ Deno.test({
       ]]);
       assert.match(shards[0].units[0].benchmark!.prompts[0], /^data_[A-Za-z0-9]+\n$/);
       const a = join(local, "csp-perov5"), b = dir;
-      assert.equal(read(join(b, "metrics.json")), read(join(a, "metrics.json")));
-      const raw = (d: string) => join(d, "csp", "perov5_val", "raw");
-      const files = [...Deno.readDirSync(raw(a))].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort();
-      assert.equal(files.length, 24 * 20);
-      assert.deepEqual(
-        [...Deno.readDirSync(raw(b))].map((e) => e.name).filter((n) => n.endsWith(".cif")).sort(),
-        files,
-      );
-      for (const f of files) assert.equal(read(join(raw(b), f)), read(join(raw(a), f)), f);
-      const fp = (d: string) => JSON.parse(read(join(raw(d), "manifest.json"))).fingerprint;
-      assert.equal(fp(b), fp(a));
+      const raw = join(a, "csp", "perov5_val", "raw");
+      assert.equal([...Deno.readDirSync(raw)].filter((e) => e.name.endsWith(".cif")).length, 24 * 20);
+      assertSameRun(a, b, ["csp/perov5_val/raw"]);
       assert.equal(
         read(join(b, "csp", "perov5_val", "metrics", "benchmark.json")).replace(/"path": "[^"]*"/g, ""),
         read(join(a, "csp", "perov5_val", "metrics", "benchmark.json")).replace(/"path": "[^"]*"/g, ""),

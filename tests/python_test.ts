@@ -40,8 +40,8 @@ Deno.test("no module but tests/python.ts starts Python (other processes: deno, t
     ["sweep/slurm.ts", ["cmd"]],
     ["sweep/lock.ts", ['"squeue"']],
     ["sweep/local.ts", ["cmd"]],
-    ["sweep/sweep_test.ts", ['"cp"']],
-    ["sweep/slurm_test.ts", ['"cp"', '"scancel"']],
+    ["sweep/_test_utils.ts", ['"cp"']],
+    ["sweep/slurm_test.ts", ['"scancel"']],
     // the test cluster: munged, slurmctld, slurmd, their config
     ["tests/slurm.ts", ['"sh"', "cmd"]],
   ]);
